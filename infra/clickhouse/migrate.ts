@@ -1,0 +1,79 @@
+/**
+ * Versioned ClickHouse schema migrations: infra/clickhouse/migrations/NNNN_name.sql, applied in
+ * order, each once, recorded in <database>.schema_migrations with a checksum (an applied file
+ * that was edited afterwards is an error: write a new migration instead).
+ *
+ * In the files, `{db}` stands for the namespace's database; statements are separated by `;` at
+ * the end of a line.
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Progress } from '../services/progress';
+import type { ClickHouse } from './client';
+
+export const MIGRATIONS_DIR = path.join(__dirname, 'migrations');
+
+export interface Migration {
+  version: number;
+  name: string;
+  statements: string[];
+  checksum: string;
+}
+
+export function readMigrations(dir = MIGRATIONS_DIR): Migration[] {
+  return fs
+    .readdirSync(dir)
+    .filter((f) => /^\d{4}_[a-z0-9_]+\.sql$/.test(f))
+    .sort()
+    .map((file) => {
+      const text = fs.readFileSync(path.join(dir, file), 'utf8');
+      const withoutComments = text
+        .split('\n')
+        .filter((l) => !l.trim().startsWith('--'))
+        .join('\n');
+      return {
+        version: Number(file.slice(0, 4)),
+        name: file.replace(/\.sql$/, ''),
+        statements: withoutComments
+          .split(/;\s*$/m)
+          .map((s) => s.trim())
+          .filter(Boolean),
+        checksum: createHash('sha256').update(text).digest('hex'),
+      };
+    });
+}
+
+export class MigrationError extends Error {
+  override name = 'MigrationError';
+}
+
+/** Creates the database if needed and applies the pending migrations. Returns how many ran. */
+export async function migrate(ch: ClickHouse, progress: Progress, dir = MIGRATIONS_DIR): Promise<number> {
+  const db = ch.database;
+  await ch.command(`CREATE DATABASE IF NOT EXISTS ${db}`);
+  await ch.command(
+    `CREATE TABLE IF NOT EXISTS ${db}.schema_migrations (version UInt32, name String, checksum String, applied_at DateTime) ENGINE = TinyLog`,
+  );
+  const applied = new Map(
+    (await ch.query<{ version: number; checksum: string }>(`SELECT version, checksum FROM ${db}.schema_migrations`)).map((r) => [
+      Number(r.version),
+      r.checksum,
+    ]),
+  );
+  let ran = 0;
+  for (const m of readMigrations(dir)) {
+    const done = applied.get(m.version);
+    if (done !== undefined) {
+      if (done !== m.checksum) throw new MigrationError(`migration ${m.name} was changed after it was applied to ${db}: add a new migration instead`);
+      continue;
+    }
+    for (const statement of m.statements) await ch.command(statement.replaceAll('{db}', db));
+    await ch.insert('schema_migrations', [
+      { version: m.version, name: m.name, checksum: m.checksum, applied_at: new Date().toISOString().slice(0, 19).replace('T', ' ') },
+    ]);
+    ran++;
+    progress.ok(`clickhouse migration ${m.name} applied to ${db}`);
+  }
+  return ran;
+}

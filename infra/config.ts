@@ -1,0 +1,117 @@
+/**
+ * Configuration of every process of the platform, read once from the environment and validated.
+ *
+ * Every setting has a documented default that works on a developer machine (all services on
+ * 127.0.0.1, data under `.data/` in the repository). The README's configuration table lists them.
+ * An invalid value stops the process with a message naming the variable.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+
+const REPO_ROOT = path.resolve(__dirname, '..');
+
+const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
+const optionalPath = z
+  .string()
+  .optional()
+  .transform((v) => (v ? path.resolve(v) : undefined));
+
+const schema = z.object({
+  /** Root of every service's data, logs and pid files. */
+  TDB_DATA_DIR: z.string().default(path.join(REPO_ROOT, '.data')),
+  /** Downloaded artefacts (Kafka jars); kept across `reset`. */
+  TDB_CACHE_DIR: z.string().default(path.join(REPO_ROOT, '.cache')),
+  /**
+   * Prefix of every topic, consumer group, ClickHouse database and Redis key, so that several
+   * isolated platforms (tests, benchmarks, the demo) can share the same services.
+   */
+  TDB_NAMESPACE: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]{0,30}$/, 'lower-case letters, digits and _ (max 31), starting with a letter')
+    .default('tdb'),
+  KAFKA_PORT: port(9092),
+  KAFKA_CONTROLLER_PORT: port(9093),
+  KAFKA_HEAP: z.string().default('768m'),
+  KAFKA_VERSION: z.string().default('4.1.1'),
+  SCHEMA_REGISTRY_PORT: port(8081),
+  /** Apicurio's management interface (health, metrics); its default 9000 is ClickHouse's. */
+  SCHEMA_REGISTRY_MANAGEMENT_PORT: port(8082),
+  /** Apicurio Registry version (3.x needs Java 21+, found under /usr/lib/jvm; else 3.0.9 runs on Java 17). */
+  APICURIO_VERSION: z.string().default('3.3.3'),
+  SCHEMA_REGISTRY_HEAP: z.string().default('384m'),
+  CLICKHOUSE_HTTP_PORT: port(8123),
+  CLICKHOUSE_TCP_PORT: port(9000),
+  REDIS_PORT: port(6379),
+  API_HOST: z.string().default('127.0.0.1'),
+  API_PORT: port(3000),
+  /** Explicit URLs win over the ports above (to use services that run elsewhere). */
+  KAFKA_BROKERS: z.string().optional(),
+  SCHEMA_REGISTRY_URL: z.string().url().optional(),
+  CLICKHOUSE_URL: z.string().url().optional(),
+  REDIS_URL: z.string().optional(),
+  /** Partitions of the learner topics (≥ 6: the unit of parallelism of the processors). */
+  TDB_TOPIC_PARTITIONS: z.coerce.number().int().min(6).max(256).default(6),
+  /**
+   * Secrets. Without them, a random value is generated once per data dir (`.data/secrets.json`),
+   * which is right for a developer machine and wrong for production: set them there.
+   */
+  TDB_PERSON_KEY_SECRET: z.string().min(16).optional(),
+  TDB_DATA_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9+/]{43}=$/, '32 bytes in base64')
+    .optional(),
+  TDB_TOKEN_SECRET: z.string().min(32).optional(),
+  /**
+   * Injectable clock: a fixed date (YYYY-MM-DD) or date-time used as "now" by every process.
+   * Unset: the real clock. Used by tests to move time.
+   */
+  TDB_CLOCK: z.string().optional(),
+  /** Referential of training organisations (format of shared/data/organismes.csv). */
+  TDB_ORGANISMES_CSV: optionalPath,
+  /** Referential commune INSEE → zone d'emploi (format of shared/data/zones-emploi-communes.csv). */
+  TDB_ZONES_EMPLOI_CSV: optionalPath,
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type RawConfig = z.infer<typeof schema>;
+
+export interface Config extends RawConfig {
+  repoRoot: string;
+  kafkaBrokers: string[];
+  schemaRegistryUrl: string;
+  clickhouseUrl: string;
+  clickhouseDatabase: string;
+  redisUrl: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses and validates the environment. Throws ConfigError naming each invalid variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const c = parsed.data;
+  return {
+    ...c,
+    TDB_DATA_DIR: path.resolve(c.TDB_DATA_DIR),
+    TDB_CACHE_DIR: path.resolve(c.TDB_CACHE_DIR),
+    repoRoot: REPO_ROOT,
+    kafkaBrokers: (c.KAFKA_BROKERS ?? `127.0.0.1:${c.KAFKA_PORT}`).split(',').map((s) => s.trim()),
+    schemaRegistryUrl: c.SCHEMA_REGISTRY_URL ?? `http://127.0.0.1:${c.SCHEMA_REGISTRY_PORT}/apis/ccompat/v7`,
+    clickhouseUrl: c.CLICKHOUSE_URL ?? `http://127.0.0.1:${c.CLICKHOUSE_HTTP_PORT}`,
+    clickhouseDatabase: c.TDB_NAMESPACE,
+    redisUrl: c.REDIS_URL ?? `redis://127.0.0.1:${c.REDIS_PORT}`,
+  };
+}
+
+let cached: Config | undefined;
+/** The process-wide configuration, loaded on first use. */
+export function config(): Config {
+  cached ??= loadConfig();
+  return cached;
+}

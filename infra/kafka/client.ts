@@ -1,0 +1,62 @@
+/**
+ * The one place that owns the Kafka client (kafkajs): connection settings, logging, producer
+ * defaults. Other modules get producers/consumers from here and never import kafkajs themselves,
+ * so that swapping the client touches this folder only.
+ */
+import { Kafka, logLevel, Partitioners, type Producer, type Consumer, type ConsumerConfig, type LogEntry } from 'kafkajs';
+import type { Config } from '../config';
+import { logger } from '../log';
+
+export type { Producer, Consumer, EachBatchPayload, Message, KafkaMessage, Admin } from 'kafkajs';
+
+const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'info',
+  [logLevel.DEBUG]: 'debug',
+};
+
+/** Transient coordinator errors at start-up (a new broker loading its offsets) are noise, not failures. */
+const RETRIED_NOISE = /coordinator is (loading|not available)|not the correct coordinator|leadership election|does not host this topic-partition/i;
+
+function logCreator() {
+  const log = logger('kafka');
+  return ({ level, log: entry }: LogEntry) => {
+    const { message, ...rest } = entry;
+    const error = String((rest as { error?: unknown }).error ?? '');
+    const lvl = levels[level] ?? 'info';
+    if (lvl === 'error' && RETRIED_NOISE.test(error)) return log.debug(rest, message);
+    log[lvl](rest, message);
+  };
+}
+
+export function createKafka(c: Config, clientId: string): Kafka {
+  return new Kafka({
+    clientId: `${c.TDB_NAMESPACE}-${clientId}`,
+    brokers: c.kafkaBrokers,
+    logLevel: logLevel.WARN,
+    logCreator,
+    connectionTimeout: 5_000,
+    requestTimeout: 30_000,
+    retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 5_000 },
+  });
+}
+
+/**
+ * Idempotent producer: acks from all in-sync replicas, broker-side de-duplication of retries
+ * (one in-flight request per broker keeps the order of retried batches).
+ */
+export function createIdempotentProducer(kafka: Kafka): Producer {
+  return kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
+}
+
+export function createConsumer(kafka: Kafka, cfg: ConsumerConfig): Consumer {
+  return kafka.consumer({ allowAutoTopicCreation: false, ...cfg });
+}
+
+export const ACKS_ALL = -1;

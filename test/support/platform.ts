@@ -1,0 +1,56 @@
+/**
+ * An isolated platform for one test file: its own namespace (topics, consumer groups,
+ * ClickHouse database, Redis keys, registry subjects) on the shared real services, removed by
+ * `cleanup()`.
+ */
+import { randomBytes } from 'node:crypto';
+import { bootstrapNamespace } from '../../infra/bootstrap';
+import { loadConfig, type Config } from '../../infra/config';
+import { createContext, type Context } from '../../infra/context';
+import { deleteNamespaceTopics } from '../../infra/kafka/admin';
+import { topicSpecs } from '../../infra/kafka/topics';
+import { deleteNamespaceKeys } from '../../infra/redis/client';
+import { silentProgress } from '../../infra/services/progress';
+
+export interface TestPlatform {
+  config: Config;
+  ctx: Context;
+  cleanup(): Promise<void>;
+}
+
+export const SHARED_DATA = '/work/shared/data';
+
+/** A fresh namespace `t_<random>`, bootstrapped (topics, schemas, migrations). */
+export async function createTestPlatform(env: Record<string, string | undefined> = {}): Promise<TestPlatform> {
+  const ns = `t_${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+  const config = loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', TDB_NAMESPACE: ns, ...env });
+  await bootstrapNamespace(config, silentProgress);
+  const ctx = createContext(config, 'test');
+  return {
+    config,
+    ctx,
+    async cleanup() {
+      await ctx.clickhouse.command(`DROP DATABASE IF EXISTS ${ns}`).catch(() => undefined);
+      await deleteNamespaceKeys(ctx.redis, ns).catch(() => undefined);
+      await deleteNamespaceTopics(config).catch(() => undefined);
+      await Promise.all(
+        topicSpecs(config).map((t) =>
+          fetch(`${config.schemaRegistryUrl}/subjects/${encodeURIComponent(`${t.name}-value`)}`, { method: 'DELETE' }).catch(() => undefined),
+        ),
+      );
+      await ctx.close();
+    },
+  };
+}
+
+/** Polls `probe` until it returns a value accepted by `until`, or fails after `timeoutMs` with the last value. */
+export async function eventually<T>(probe: () => Promise<T>, until: (v: T) => boolean, timeoutMs = 20_000, intervalMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  for (;;) {
+    last = await probe();
+    if (until(last)) return last;
+    if (Date.now() > deadline) throw new Error(`condition not met after ${timeoutMs} ms; last value: ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
