@@ -25,12 +25,18 @@ export class ServiceError extends Error {
 const pidFile = (runDir: string, name: string) => path.join(runDir, `${name}.pid`);
 export const logFile = (runDir: string, name: string) => path.join(runDir, `${name}.log`);
 
+/** True when the process exists and is not a zombie (a killed daemon whose parent has not reaped it yet). */
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // no /proc: trust kill(0)
   }
 }
 
