@@ -70,6 +70,19 @@ const schema = z.object({
   TDB_ORGANISMES_CSV: optionalPath,
   /** Referential commune INSEE → zone d'emploi (format of shared/data/zones-emploi-communes.csv). */
   TDB_ZONES_EMPLOI_CSV: optionalPath,
+  /**
+   * Mission Locale referential (streams/alerts/README: `code_commune_insee;mission_locale_id;mission_locale_nom;departement`).
+   * Unset: every dropout alert goes to the "unassigned" queue of its département.
+   */
+  TDB_MISSIONS_LOCALES_CSV: optionalPath,
+  /** Days a learner may stay INSCRIT without a contract before a Mission Locale alert (status-rules.md). */
+  TDB_ALERTE_INSCRIT_JOURS: z.coerce.number().int().min(1).max(365).default(60),
+  /** A RUPTURANT period of at most this many days (e.g. a one-day gap between two contracts) raises no alert. */
+  TDB_ALERTE_RUPTURE_GRACE_JOURS: z.coerce.number().int().min(0).max(90).default(7),
+  /** How often the stream processor's scheduler looks for time-driven status changes (ms). */
+  TDB_PROCESSOR_TICK_MS: z.coerce.number().int().min(100).max(3_600_000).default(5_000),
+  /** Consumer group session timeout of the stream processor (ms): how fast a dead member's partitions move. */
+  TDB_PROCESSOR_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).max(300_000).default(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -6,7 +6,7 @@ import { topicSpecs } from './topics';
 
 /** True when the broker answers a metadata request (used as the readiness probe). */
 export async function kafkaReady(c: Config): Promise<boolean> {
-  const admin = createKafka(c, 'probe').admin({ retry: { retries: 0 } });
+  const admin = createKafka(c, 'probe', { silent: true }).admin({ retry: { retries: 0 } });
   try {
     await admin.connect();
     const cluster = await admin.describeCluster();

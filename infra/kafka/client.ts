@@ -30,11 +30,12 @@ function logCreator() {
   };
 }
 
-export function createKafka(c: Config, clientId: string): Kafka {
+/** A Kafka client; `silent` for probes that expect connection errors (readiness checks). */
+export function createKafka(c: Config, clientId: string, opts: { silent?: boolean } = {}): Kafka {
   return new Kafka({
     clientId: `${c.TDB_NAMESPACE}-${clientId}`,
     brokers: c.kafkaBrokers,
-    logLevel: logLevel.WARN,
+    logLevel: opts.silent ? logLevel.NOTHING : logLevel.WARN,
     logCreator,
     connectionTimeout: 5_000,
     requestTimeout: 30_000,

@@ -22,6 +22,8 @@ export function redisKeys(ns: string) {
     schedule: `${ns}:schedule`,
     /** Processor batch in flight per partition (exactly-once recovery). */
     pendingBatch: (topic: string, partition: number) => `${ns}:pending:${topic}:${partition}`,
+    /** Sorted set per partition of the change topic: record_key → next due day (stream processor's scheduler). */
+    scheduleOf: (partition: number) => `${ns}:schedule:${partition}`,
     /** Hashed ERP API keys. */
     apiKeys: `${ns}:apikeys`,
   };

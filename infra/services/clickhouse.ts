@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config';
-import { runningPid, ServiceError, startDaemon, stopDaemon, waitUntil } from './daemon';
+import { adoptRunning, runningPid, ServiceError, startDaemon, stopDaemon, waitUntil } from './daemon';
 import { requireCommand } from './kafka';
 import { httpGet, tcpOpen } from './probes';
 import type { Progress } from './progress';
@@ -105,8 +105,8 @@ function writeConfig(c: Config, root: string): string {
 export async function startClickHouse(c: Config, progress: Progress): Promise<void> {
   const d = dirs(c);
   const ping = async () => (await httpGet(`http://127.0.0.1:${c.CLICKHOUSE_HTTP_PORT}/ping`))?.trim() === 'Ok.';
-  if (runningPid(d.run, NAME) !== undefined) {
-    await waitUntil('clickhouse', ping, { timeoutMs: 30_000, daemon: { runDir: d.run, name: NAME } });
+  const waitReady = () => waitUntil('clickhouse', ping, { timeoutMs: 30_000, daemon: { runDir: d.run, name: NAME } });
+  if (await adoptRunning(d.run, NAME, waitReady)) {
     progress.ok(`clickhouse already running on 127.0.0.1:${c.CLICKHOUSE_HTTP_PORT}`);
     return;
   }

@@ -126,3 +126,18 @@ export async function waitUntil(
     await sleep(opts.intervalMs ?? 200);
   }
 }
+
+/**
+ * When the daemon runs, waits until it is ready and returns true. Returns false when it does not
+ * run, or exits while we wait (e.g. it was being killed): the caller then starts a new one.
+ */
+export async function adoptRunning(runDir: string, name: string, waitReady: () => Promise<void>): Promise<boolean> {
+  if (runningPid(runDir, name) === undefined) return false;
+  try {
+    await waitReady();
+    return true;
+  } catch (err) {
+    if (runningPid(runDir, name) === undefined) return false;
+    throw err;
+  }
+}

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config';
 import { kafkaReady } from '../kafka/admin';
-import { runningPid, ServiceError, startDaemon, stopDaemon, waitUntil } from './daemon';
+import { adoptRunning, runningPid, ServiceError, startDaemon, stopDaemon, waitUntil } from './daemon';
 import { tcpOpen } from './probes';
 import type { Progress } from './progress';
 
@@ -85,8 +85,7 @@ function serverProperties(c: Config, dataDir: string): string {
 
 export async function startKafka(c: Config, progress: Progress): Promise<void> {
   const dirs = kafkaDirs(c);
-  if (runningPid(dirs.run, NAME) !== undefined) {
-    await waitKafka(c);
+  if (await adoptRunning(dirs.run, NAME, () => waitKafka(c))) {
     progress.ok(`kafka already running on 127.0.0.1:${c.KAFKA_PORT}`);
     return;
   }

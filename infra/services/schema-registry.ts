@@ -13,7 +13,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config';
-import { runningPid, ServiceError, startDaemon, stopDaemon, waitUntil } from './daemon';
+import { adoptRunning, runningPid, ServiceError, startDaemon, stopDaemon, waitUntil } from './daemon';
 import { httpGet, tcpOpen } from './probes';
 import type { Progress } from './progress';
 
@@ -95,8 +95,8 @@ export async function startSchemaRegistry(c: Config, progress: Progress): Promis
     return;
   }
   const ready = async () => (await httpGet(`${c.schemaRegistryUrl}/subjects`)) !== undefined;
-  if (runningPid(runDir(c), NAME) !== undefined) {
-    await waitUntil('schema registry', ready, { timeoutMs: 90_000, daemon: { runDir: runDir(c), name: NAME } });
+  const waitReady = () => waitUntil('schema registry', ready, { timeoutMs: 90_000, daemon: { runDir: runDir(c), name: NAME } });
+  if (await adoptRunning(runDir(c), NAME, waitReady)) {
     progress.ok(`schema registry already running on ${c.schemaRegistryUrl}`);
     return;
   }
