@@ -6,6 +6,12 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Context } from '../infra/context';
 import { healthRoutes } from './routes/health';
+import { authPlugin } from './auth/plugin';
+import { registerDocs } from './plugins/docs';
+import { metricsPlugin } from './plugins/metrics';
+import { readApi } from './read-api';
+import { connectorRoutes } from '../connectors/http';
+import { missionsLocalesRoutes } from './missions-locales/routes';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -17,6 +23,8 @@ declare module 'fastify' {
 export interface BuildAppOptions {
   /** Fastify's logger: true (pino JSON on stderr, the default) or false (tests). */
   logger?: boolean;
+  /** Result cache lifetime of the read API's aggregate queries in ms (default 2000; 0: coalescing only). */
+  queryCacheTtlMs?: number;
 }
 
 export async function buildApp(ctx: Context, opts: BuildAppOptions = {}): Promise<FastifyInstance> {
@@ -25,9 +33,15 @@ export async function buildApp(ctx: Context, opts: BuildAppOptions = {}): Promis
     // ERP batches are up to 2,000 records of ~2 KB: 16 MB leaves room, larger is refused (413).
     bodyLimit: 16 * 1024 * 1024,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
-    disableRequestLogging: false,
   });
   app.decorate('ctx', ctx);
+  // OpenAPI first (it documents the routes registered after it), then the shared auth and metrics.
+  await registerDocs(app);
+  await app.register(metricsPlugin);
+  await app.register(authPlugin);
   await app.register(healthRoutes);
+  await app.register(readApi, { prefix: '/api/v1', queryCacheTtlMs: opts.queryCacheTtlMs });
+  await app.register(connectorRoutes);
+  await app.register(missionsLocalesRoutes, { prefix: '/api/v1' });
   return app;
 }

@@ -4,15 +4,27 @@
  */
 import { Command } from 'commander';
 import { registerApiCommand } from '../api/server';
+import { registerTokensCommand } from '../api/auth/cli';
 import { registerServicesCommand } from '../infra/services/cli';
 import { registerTimelineCommand } from '../streams/status/cli';
+import { registerProcessorCommands } from '../streams/processor/cli';
+import { registerConnectorCommands } from '../connectors/cli';
+import { registerDemoCommand } from '../connectors/simulation/demo';
+import { registerAlertesCommands } from '../streams/alert-inbox/cli';
 
-const program = new Command('tdb').description("Tableau de bord de l'apprentissage: command line").showHelpAfterError();
+const program = new Command('tdb')
+  .description("Tableau de bord de l'apprentissage: command line")
+  .showHelpAfterError();
 
 // Sub-commands are registered here as each concern provides them.
 registerServicesCommand(program);
 registerApiCommand(program);
+registerTokensCommand(program);
 registerTimelineCommand(program);
+registerProcessorCommands(program);
+registerConnectorCommands(program);
+registerDemoCommand(program);
+registerAlertesCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`tdb: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -13,7 +13,9 @@ import type { Progress } from './services/progress';
 export async function bootstrapNamespace(c: Config, progress: Progress): Promise<void> {
   await ensureTopics(c, progress);
   const codec = await registerSchemas(c);
-  progress.ok(`schemas registered (${Object.keys(codec.ids).length} subjects, ids ${[...new Set(Object.values(codec.ids))].join(', ')})`);
+  progress.ok(
+    `schemas registered (${Object.keys(codec.ids).length} subjects, ids ${[...new Set(Object.values(codec.ids))].join(', ')})`,
+  );
   const ch = createClickHouse(c);
   try {
     const ran = await migrate(ch, progress);

@@ -24,7 +24,8 @@ export class ClockError extends Error {
 function parseInstant(text: string, source: string): number {
   const t = text.trim();
   const ms = /^\d{4}-\d{2}-\d{2}$/.test(t) ? Date.parse(`${t}T12:00:00+01:00`) : Date.parse(t);
-  if (Number.isNaN(ms)) throw new ClockError(`${source}: "${t}" is not a date (YYYY-MM-DD) or an ISO date-time`);
+  if (Number.isNaN(ms))
+    throw new ClockError(`${source}: "${t}" is not a date (YYYY-MM-DD) or an ISO date-time`);
   return ms;
 }
 

@@ -81,8 +81,39 @@ const schema = z.object({
   TDB_ALERTE_RUPTURE_GRACE_JOURS: z.coerce.number().int().min(0).max(90).default(7),
   /** How often the stream processor's scheduler looks for time-driven status changes (ms). */
   TDB_PROCESSOR_TICK_MS: z.coerce.number().int().min(100).max(3_600_000).default(5_000),
+  /** Partitions of the change topic the stream processor works on at the same time (one batch each). */
+  TDB_PROCESSOR_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  /** Bytes of change events the stream processor fetches per partition batch (batch size ↔ memory). */
+  TDB_PROCESSOR_BATCH_BYTES: z.coerce.number().int().min(65_536).max(67_108_864).default(1_048_576),
   /** Consumer group session timeout of the stream processor (ms): how fast a dead member's partitions move. */
   TDB_PROCESSOR_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).max(300_000).default(10_000),
+  /** Drop folder of the file connectors (files deposited by SFTP); default TDB_DATA_DIR/depot. */
+  TDB_DEPOT_DIR: optionalPath,
+  /** Requests per minute per ERP API key on the ingestion routes (connectors/http). */
+  TDB_API_RATE_LIMIT: z.coerce.number().int().min(1).default(120),
+  /** Yparéo export to poll (`tdb ypareo poll` without --url), and its bearer token if any. */
+  TDB_YPAREO_URL: z.string().url().optional(),
+  TDB_YPAREO_TOKEN: z.string().optional(),
+  /** Worker threads of the ingestion pipeline (0: none); default one per core, at most 4. */
+  TDB_INGEST_WORKERS: z.coerce.number().int().min(0).max(16).optional(),
+  /**
+   * Testing only (the kill test): probability that the stream processor kills itself with SIGKILL
+   * right after a batch's delta insert, before its state is applied (the crash window of the
+   * exactly-once protocol). 0 in every other use.
+   */
+  TDB_FAULT_KILL_AFTER_DELTAS: z.coerce.number().min(0).max(1).default(0),
+  /** Days a closed Mission Locale alert (and its follow-up history) is kept before deletion (streams/alert-inbox). */
+  TDB_ALERTES_RETENTION_JOURS: z.coerce.number().int().min(1).max(3650).default(90),
+  /** Days after which a Mission Locale alert still open is closed as expired (then deleted after the retention). */
+  TDB_ALERTES_EXPIRATION_JOURS: z.coerce.number().int().min(1).max(3650).default(365),
+  /** How often `tdb alertes run` sweeps expired and retained-too-long alerts (ms). */
+  TDB_ALERTES_PURGE_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(3_600_000),
+  /** First retry delay of a failed Mission Locale webhook delivery (ms), doubled at each attempt (max 1 h). */
+  TDB_ALERTES_WEBHOOK_BACKOFF_MS: z.coerce.number().int().min(10).max(3_600_000).default(1_000),
+  /** Attempts of one webhook delivery before it is given up (logged as abandonnee). */
+  TDB_ALERTES_WEBHOOK_TENTATIVES: z.coerce.number().int().min(1).max(100).default(10),
+  /** Interval of the SSE heartbeat comments on /missions-locales/{id}/alertes/flux (ms). */
+  TDB_ALERTES_SSE_HEARTBEAT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -10,7 +10,11 @@ import { registerSchemas, type EventCodec } from './kafka/codec';
 import { topicNames, type TopicNames } from './kafka/topics';
 import { createRedis, redisKeys, type Redis } from './redis/client';
 import { loadSecrets, type Secrets } from './secrets';
-import { generateOrganismes, loadOrganismes, type OrganismesReferential } from '../streams/referentiels/organismes';
+import {
+  generateOrganismes,
+  loadOrganismes,
+  type OrganismesReferential,
+} from '../streams/referentiels/organismes';
 import { loadTerritoires, type Territoires } from '../streams/referentiels/territoires';
 import type { Kafka } from 'kafkajs';
 
@@ -32,7 +36,14 @@ export interface Context {
 }
 
 export function createContext(c: Config = defaultConfig(), clientId = 'app'): Context {
-  const made: Partial<{ kafka: Kafka; clickhouse: ClickHouse; redis: Redis; territoires: Territoires; organismes: OrganismesReferential; secrets: Secrets }> = {};
+  const made: Partial<{
+    kafka: Kafka;
+    clickhouse: ClickHouse;
+    redis: Redis;
+    territoires: Territoires;
+    organismes: OrganismesReferential;
+    secrets: Secrets;
+  }> = {};
   let codec: Promise<EventCodec> | undefined;
   const clock = createClock(c.TDB_CLOCK);
   const ctx: Context = {

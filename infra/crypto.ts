@@ -20,7 +20,8 @@ export function sealJson(key: Buffer, value: unknown): Buffer {
 
 /** Throws DecryptionError when the value was not sealed with this key or was altered. */
 export function openJson<T = unknown>(key: Buffer, sealed: Buffer): T {
-  if (sealed.length < 29 || sealed[0] !== VERSION) throw new DecryptionError('not a sealed value (unknown version)');
+  if (sealed.length < 29 || sealed[0] !== VERSION)
+    throw new DecryptionError('not a sealed value (unknown version)');
   try {
     const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(1, 13));
     decipher.setAuthTag(sealed.subarray(13, 29));

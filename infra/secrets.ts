@@ -38,7 +38,8 @@ export function loadSecrets(c: Config): Secrets {
       }
     }
   }
-  const pick = (name: 'TDB_PERSON_KEY_SECRET' | 'TDB_DATA_KEY' | 'TDB_TOKEN_SECRET') => c[name] ?? generated[name] ?? '';
+  const pick = (name: 'TDB_PERSON_KEY_SECRET' | 'TDB_DATA_KEY' | 'TDB_TOKEN_SECRET') =>
+    c[name] ?? generated[name] ?? '';
   return {
     personKeySecret: pick('TDB_PERSON_KEY_SECRET'),
     dataKey: Buffer.from(pick('TDB_DATA_KEY'), 'base64'),

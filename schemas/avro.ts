@@ -47,9 +47,11 @@ export function avroSchema(name: AvroSchemaName): Record<string, unknown> {
     }
     if (Array.isArray(node)) return node.map(walk);
     if (node && typeof node === 'object') {
-      if (typeof node.name === 'string' && (node.type === 'record' || node.type === 'enum')) defined.add(node.name);
+      if (typeof node.name === 'string' && (node.type === 'record' || node.type === 'enum'))
+        defined.add(node.name);
       const out: { [k: string]: Json } = {};
-      for (const [k, v] of Object.entries(node)) out[k] = k === 'type' || k === 'items' || k === 'fields' ? walk(v) : v;
+      for (const [k, v] of Object.entries(node))
+        out[k] = k === 'type' || k === 'items' || k === 'fields' ? walk(v) : v;
       return out;
     }
     return node;

@@ -20,7 +20,7 @@ export function generatedTypes(): Map<string, string> {
     const ts = toTypeScript(avroSchema(name) as unknown as Schema, {});
     files.set(
       `${name}.ts`,
-      `/* eslint-disable */\n// Generated from schemas/avro/${name}.avsc by schemas/generate-types.ts: do not edit.\n\n${ts}`,
+      `// Generated from schemas/avro/${name}.avsc by schemas/generate-types.ts: do not edit.\n\n${ts}`,
     );
   }
   return files;
@@ -29,5 +29,7 @@ export function generatedTypes(): Map<string, string> {
 if (require.main === module) {
   fs.mkdirSync(GENERATED_DIR, { recursive: true });
   for (const [file, text] of generatedTypes()) fs.writeFileSync(path.join(GENERATED_DIR, file), text);
-  process.stderr.write(`generated ${AVRO_SCHEMA_NAMES.length} files in ${path.relative(process.cwd(), GENERATED_DIR)}\n`);
+  process.stderr.write(
+    `generated ${AVRO_SCHEMA_NAMES.length} files in ${path.relative(process.cwd(), GENERATED_DIR)}\n`,
+  );
 }

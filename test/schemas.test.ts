@@ -25,12 +25,21 @@ describe('Avro schemas', () => {
       record_key: '0010070W:2025-2026:42',
       person_key: null,
       version: 1,
-      source: { connector: 'api-v3', erp: 'ypareo', organisme_uai: '0010070W', organisme_siret: '43937112100013' },
+      source: {
+        connector: 'api-v3',
+        erp: 'ypareo',
+        organisme_uai: '0010070W',
+        organisme_siret: '43937112100013',
+      },
       event_time: 1764403200000,
       ingestion_time: 1764403200500,
       changed_fields: [],
       after: {
-        ...Object.fromEntries((avroSchema('DossierApprenant').fields as { name: string; default?: unknown }[]).filter((f) => 'default' in f).map((f) => [f.name, f.default])),
+        ...Object.fromEntries(
+          (avroSchema('DossierApprenant').fields as { name: string; default?: unknown }[])
+            .filter((f) => 'default' in f)
+            .map((f) => [f.name, f.default]),
+        ),
         annee_scolaire: '2025-2026',
         id_erp_apprenant: '42',
         etablissement_responsable_uai: '0010070W',
@@ -40,7 +49,15 @@ describe('Avro schemas', () => {
         date_inscription_formation: 20300,
         date_entree_formation: 20330,
         date_fin_formation: 21060,
-        contrats: [{ date_debut: 20335, date_fin: 21060, date_rupture: 20500, cause_rupture: null, siret_employeur: null }],
+        contrats: [
+          {
+            date_debut: 20335,
+            date_fin: 21060,
+            date_rupture: 20500,
+            cause_rupture: null,
+            siret_employeur: null,
+          },
+        ],
         identite_chiffree: Buffer.from([1, 2, 3]),
       },
     };

@@ -27,7 +27,13 @@ export const healthRoutes: FastifyPluginAsync = async (app) => {
       schema: {
         summary: 'Liveness: the process answers',
         tags: ['santé'],
-        response: { 200: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] } }, required: ['status'] } },
+        response: {
+          200: {
+            type: 'object',
+            properties: { status: { type: 'string', enum: ['ok'] } },
+            required: ['status'],
+          },
+        },
       },
     },
     async () => ({ status: 'ok' as const }),
@@ -40,8 +46,16 @@ export const healthRoutes: FastifyPluginAsync = async (app) => {
         summary: 'Readiness: Kafka, ClickHouse and Redis answer',
         tags: ['santé'],
         response: {
-          200: { type: 'object', properties: { kafka: checkSchema, clickhouse: checkSchema, redis: checkSchema }, required: ['kafka', 'clickhouse', 'redis'] },
-          503: { type: 'object', properties: { kafka: checkSchema, clickhouse: checkSchema, redis: checkSchema }, required: ['kafka', 'clickhouse', 'redis'] },
+          200: {
+            type: 'object',
+            properties: { kafka: checkSchema, clickhouse: checkSchema, redis: checkSchema },
+            required: ['kafka', 'clickhouse', 'redis'],
+          },
+          503: {
+            type: 'object',
+            properties: { kafka: checkSchema, clickhouse: checkSchema, redis: checkSchema },
+            required: ['kafka', 'clickhouse', 'redis'],
+          },
         },
       },
     },

@@ -29,9 +29,106 @@ export interface GenerateOptions {
   messyShare?: number;
 }
 
-const PRENOMS_F = ['Emma', 'Léa', 'Chloé', 'Manon', 'Inès', 'Camille', 'Sarah', 'Jade', 'Lina', 'Louise', 'Zoé', 'Lucie', 'Maëlys', 'Anaïs', 'Océane', 'Clémence', 'Yasmine', 'Eva', 'Nour', 'Romane'];
-const PRENOMS_M = ['Lucas', 'Hugo', 'Nathan', 'Enzo', 'Louis', 'Mathis', 'Théo', 'Tom', 'Noah', 'Gabriel', 'Rayan', 'Maxime', 'Yanis', 'Adam', 'Kylian', 'Ethan', 'Mohamed', 'Antoine', 'Baptiste', 'Jules'];
-const NOMS = ['Martin', 'Bernard', 'Thomas', 'Petit', 'Robert', 'Richard', 'Durand', 'Dubois', 'Moreau', 'Laurent', 'Simon', 'Michel', 'Lefèvre', 'Leroy', 'Roux', 'David', 'Bertrand', 'Morel', 'Fournier', 'Girard', 'Bonnet', 'Dupont', 'Lambert', 'Fontaine', 'Rousseau', 'Vincent', 'Müller', 'Lefebvre', 'Faure', 'André', 'Mercier', 'Blanc', 'Guérin', 'Boyer', 'Garnier', 'Chevalier', 'François', 'Legrand', 'Gauthier', 'Garcia', 'Perrin', 'Robin', 'Clément', 'Morin', 'Nicolas', 'Henry', 'Roussel', 'Mathieu', 'Gautier', 'Masson', 'Da Silva', 'N\'Diaye', 'Le Gall', 'Nguyen'];
+const PRENOMS_F = [
+  'Emma',
+  'Léa',
+  'Chloé',
+  'Manon',
+  'Inès',
+  'Camille',
+  'Sarah',
+  'Jade',
+  'Lina',
+  'Louise',
+  'Zoé',
+  'Lucie',
+  'Maëlys',
+  'Anaïs',
+  'Océane',
+  'Clémence',
+  'Yasmine',
+  'Eva',
+  'Nour',
+  'Romane',
+];
+const PRENOMS_M = [
+  'Lucas',
+  'Hugo',
+  'Nathan',
+  'Enzo',
+  'Louis',
+  'Mathis',
+  'Théo',
+  'Tom',
+  'Noah',
+  'Gabriel',
+  'Rayan',
+  'Maxime',
+  'Yanis',
+  'Adam',
+  'Kylian',
+  'Ethan',
+  'Mohamed',
+  'Antoine',
+  'Baptiste',
+  'Jules',
+];
+const NOMS = [
+  'Martin',
+  'Bernard',
+  'Thomas',
+  'Petit',
+  'Robert',
+  'Richard',
+  'Durand',
+  'Dubois',
+  'Moreau',
+  'Laurent',
+  'Simon',
+  'Michel',
+  'Lefèvre',
+  'Leroy',
+  'Roux',
+  'David',
+  'Bertrand',
+  'Morel',
+  'Fournier',
+  'Girard',
+  'Bonnet',
+  'Dupont',
+  'Lambert',
+  'Fontaine',
+  'Rousseau',
+  'Vincent',
+  'Müller',
+  'Lefebvre',
+  'Faure',
+  'André',
+  'Mercier',
+  'Blanc',
+  'Guérin',
+  'Boyer',
+  'Garnier',
+  'Chevalier',
+  'François',
+  'Legrand',
+  'Gauthier',
+  'Garcia',
+  'Perrin',
+  'Robin',
+  'Clément',
+  'Morin',
+  'Nicolas',
+  'Henry',
+  'Roussel',
+  'Mathieu',
+  'Gautier',
+  'Masson',
+  'Da Silva',
+  "N'Diaye",
+  'Le Gall',
+  'Nguyen',
+];
 /** NSF speciality groups with typical formations (level digit of the CFD, libellé, duration in years). */
 const FORMATIONS: { nsf: string; niveau: string; libelle: string; annees: number }[] = [
   { nsf: '221', niveau: '5', libelle: 'CAP CUISINE', annees: 2 },
@@ -51,7 +148,7 @@ const FORMATIONS: { nsf: string; niveau: string; libelle: string; annees: number
   { nsf: '200', niveau: '1', libelle: 'DIPLOME D INGENIEUR', annees: 3 },
   { nsf: '331', niveau: '4', libelle: 'BP PREPARATEUR EN PHARMACIE', annees: 2 },
 ];
-const CAUSES_RUPTURE = ['démission', 'rupture conventionnelle', 'licenciement', 'rupture période d\'essai'];
+const CAUSES_RUPTURE = ['démission', 'rupture conventionnelle', 'licenciement', "rupture période d'essai"];
 
 /** Mulberry32: small, fast, good enough for simulation; deterministic per seed. */
 function prng(seed: number) {
@@ -113,7 +210,12 @@ export function* generateDossiers(opts: GenerateOptions): Generator<DossierV3> {
         const cfin = r.chance(0.15) ? fin - r.int(15, 60) : fin;
         const broken = r.chance(k === 0 ? 0.18 : 0.1);
         const rupture = broken ? debut + r.int(20, Math.max(21, cfin - debut - 1)) : null;
-        contrats.push({ debut, fin: cfin, rupture: rupture !== null && rupture < cfin ? rupture : null, siret: siretEmployeur(r) });
+        contrats.push({
+          debut,
+          fin: cfin,
+          rupture: rupture !== null && rupture < cfin ? rupture : null,
+          siret: siretEmployeur(r),
+        });
         if (rupture === null || rupture >= cfin || !r.chance(0.55)) break;
         debut = rupture + (r.chance(0.15) ? 1 : r.int(7, 200));
       }
@@ -130,7 +232,8 @@ export function* generateDossiers(opts: GenerateOptions): Generator<DossierV3> {
     const n = (counters.get(org.uai) ?? 0) + 1;
     counters.set(org.uai, n);
     const isMessy = r.chance(messy);
-    const date = (day: number) => (isMessy && r.chance(0.5) ? isoFromDay(day).split('-').reverse().join('/') : isoFromDay(day));
+    const date = (day: number) =>
+      isMessy && r.chance(0.5) ? isoFromDay(day).split('-').reverse().join('/') : isoFromDay(day);
 
     const d: DossierV3 = {
       nom_apprenant: isMessy ? `  ${nom.toUpperCase()} ` : nom,
@@ -144,7 +247,9 @@ export function* generateDossiers(opts: GenerateOptions): Generator<DossierV3> {
       etablissement_responsable_uai: org.uai,
       etablissement_responsable_siret: org.siret,
       etablissement_formateur_uai: org.uai,
-      etablissement_formateur_siret: isMessy ? `${org.siret.slice(0, 3)} ${org.siret.slice(3, 6)} ${org.siret.slice(6, 9)} ${org.siret.slice(9)}` : org.siret,
+      etablissement_formateur_siret: isMessy
+        ? `${org.siret.slice(0, 3)} ${org.siret.slice(3, 6)} ${org.siret.slice(6, 9)} ${org.siret.slice(9)}`
+        : org.siret,
       formation_cfd: cfd,
       formation_rncp: r.chance(0.8) ? `${isMessy ? '' : 'RNCP'}${r.int(30000, 39999)}` : undefined,
       libelle_court_formation: formation.libelle,
@@ -152,7 +257,11 @@ export function* generateDossiers(opts: GenerateOptions): Generator<DossierV3> {
       duree_theorique_formation: annees,
       sexe_apprenant: sexeF ? (isMessy ? '2' : 'F') : isMessy ? 'H' : 'M',
       rqth_apprenant: r.chance(0.04),
-      email_contact: `${prenom}.${nom}@example.org`.toLowerCase().normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/[ ']/g, ''),
+      email_contact: `${prenom}.${nom}@example.org`
+        .toLowerCase()
+        .normalize('NFD')
+        .replace(/[\u0300-\u036f]/g, '')
+        .replace(/[ ']/g, ''),
       tel_apprenant: telephone(r, org.departement, isMessy),
       code_postal_apprenant: cp ?? undefined,
       code_commune_insee_apprenant: commune ?? undefined,
@@ -195,13 +304,20 @@ function siretEmployeur(r: ReturnType<typeof prng>): string {
 
 /** A French mobile number in the formats ERPs send; overseas départements get their own prefixes. */
 function telephone(r: ReturnType<typeof prng>, departement: string, messy: boolean): string {
-  const overseas: Record<string, string> = { '971': '690', '972': '696', '973': '694', '974': '692', '976': '639' };
+  const overseas: Record<string, string> = {
+    '971': '690',
+    '972': '696',
+    '973': '694',
+    '974': '692',
+    '976': '639',
+  };
   const head = overseas[departement] ?? r.pick(['6', '7']);
   const rest = Array.from({ length: 9 - head.length }, () => r.int(0, 9)).join('');
   const national = `0${head}${rest}`;
   if (!messy) return national;
   const f = r.int(0, 2);
-  if (f === 0) return `+33 ${national.slice(1, 2)} ${national.slice(2, 4)} ${national.slice(4, 6)} ${national.slice(6, 8)} ${national.slice(8)}`;
+  if (f === 0)
+    return `+33 ${national.slice(1, 2)} ${national.slice(2, 4)} ${national.slice(4, 6)} ${national.slice(6, 8)} ${national.slice(8)}`;
   if (f === 1) return national.replace(/(\d{2})(?=\d)/g, '$1.');
   return `0033${national.slice(1)}`;
 }

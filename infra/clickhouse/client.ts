@@ -69,7 +69,11 @@ export function createClickHouse(c: Config, opts: { database?: string } = {}): C
     async insert(table: string, rows: readonly object[]) {
       if (rows.length === 0) return;
       try {
-        await client.insert({ table: `${database}.${table}`, values: rows as object[], format: 'JSONEachRow' });
+        await client.insert({
+          table: `${database}.${table}`,
+          values: rows as object[],
+          format: 'JSONEachRow',
+        });
       } catch (err) {
         throw wrap(err, `INSERT INTO ${database}.${table}`);
       }

@@ -56,21 +56,30 @@ export async function migrate(ch: ClickHouse, progress: Progress, dir = MIGRATIO
     `CREATE TABLE IF NOT EXISTS ${db}.schema_migrations (version UInt32, name String, checksum String, applied_at DateTime) ENGINE = TinyLog`,
   );
   const applied = new Map(
-    (await ch.query<{ version: number; checksum: string }>(`SELECT version, checksum FROM ${db}.schema_migrations`)).map((r) => [
-      Number(r.version),
-      r.checksum,
-    ]),
+    (
+      await ch.query<{ version: number; checksum: string }>(
+        `SELECT version, checksum FROM ${db}.schema_migrations`,
+      )
+    ).map((r) => [Number(r.version), r.checksum]),
   );
   let ran = 0;
   for (const m of readMigrations(dir)) {
     const done = applied.get(m.version);
     if (done !== undefined) {
-      if (done !== m.checksum) throw new MigrationError(`migration ${m.name} was changed after it was applied to ${db}: add a new migration instead`);
+      if (done !== m.checksum)
+        throw new MigrationError(
+          `migration ${m.name} was changed after it was applied to ${db}: add a new migration instead`,
+        );
       continue;
     }
     for (const statement of m.statements) await ch.command(statement.replaceAll('{db}', db));
     await ch.insert('schema_migrations', [
-      { version: m.version, name: m.name, checksum: m.checksum, applied_at: new Date().toISOString().slice(0, 19).replace('T', ' ') },
+      {
+        version: m.version,
+        name: m.name,
+        checksum: m.checksum,
+        applied_at: new Date().toISOString().slice(0, 19).replace('T', ' '),
+      },
     ]);
     ran++;
     progress.ok(`clickhouse migration ${m.name} applied to ${db}`);

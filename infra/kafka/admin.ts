@@ -43,14 +43,15 @@ export async function ensureTopics(c: Config, progress: Progress): Promise<void>
     const meta = await admin.fetchTopicMetadata({ topics: topicSpecs(c).map((t) => t.name) });
     for (const t of meta.topics) {
       const want = topicSpecs(c).find((s) => s.name === t.name)?.partitions ?? 0;
-      if (t.partitions.length < want) progress.warn(`topic ${t.name} has ${t.partitions.length} partitions (configured: ${want})`);
+      if (t.partitions.length < want)
+        progress.warn(`topic ${t.name} has ${t.partitions.length} partitions (configured: ${want})`);
     }
   } finally {
     await admin.disconnect();
   }
 }
 
-/** Deletes every topic of the namespace (tests and `reset`). */
+/** Deletes every topic and consumer group of the namespace (tests). */
 export async function deleteNamespaceTopics(c: Config): Promise<void> {
   const admin = createKafka(c, 'admin').admin();
   await admin.connect();
@@ -58,6 +59,10 @@ export async function deleteNamespaceTopics(c: Config): Promise<void> {
     const prefix = `${c.TDB_NAMESPACE}.`;
     const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
     if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 30_000 });
+    const groups = (await admin.listGroups()).groups
+      .map((g) => g.groupId)
+      .filter((g) => g.startsWith(prefix));
+    if (groups.length > 0) await admin.deleteGroups(groups).catch(() => undefined);
   } finally {
     await admin.disconnect();
   }

@@ -3,7 +3,15 @@
  * defaults. Other modules get producers/consumers from here and never import kafkajs themselves,
  * so that swapping the client touches this folder only.
  */
-import { Kafka, logLevel, Partitioners, type Producer, type Consumer, type ConsumerConfig, type LogEntry } from 'kafkajs';
+import {
+  Kafka,
+  logLevel,
+  Partitioners,
+  type Producer,
+  type Consumer,
+  type ConsumerConfig,
+  type LogEntry,
+} from 'kafkajs';
 import type { Config } from '../config';
 import { logger } from '../log';
 
@@ -17,7 +25,8 @@ const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
 };
 
 /** Transient coordinator errors at start-up (a new broker loading its offsets) are noise, not failures. */
-const RETRIED_NOISE = /coordinator is (loading|not available)|not the correct coordinator|leadership election|does not host this topic-partition/i;
+const RETRIED_NOISE =
+  /coordinator is (loading|not available)|not the correct coordinator|leadership election|does not host this topic-partition/i;
 
 function logCreator() {
   const log = logger('kafka');
@@ -26,6 +35,9 @@ function logCreator() {
     const error = String((rest as { error?: unknown }).error ?? '');
     const lvl = levels[level] ?? 'info';
     if (lvl === 'error' && RETRIED_NOISE.test(error)) return log.debug(rest, message);
+    // Retries are bounded on purpose (a request must fail rather than hang when the broker is
+    // down); duplicates of a retried batch are harmless downstream (idempotent by version).
+    if (message.startsWith('Limiting retries for the idempotent producer')) return log.debug(rest, message);
     log[lvl](rest, message);
   };
 }

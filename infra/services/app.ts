@@ -12,12 +12,27 @@ import type { Progress } from './progress';
 const runDir = (c: Config) => path.join(c.TDB_DATA_DIR, 'run');
 const tdb = (c: Config) => path.join(c.repoRoot, 'bin', 'tdb.js');
 
+/** The platform's daemons; `group` is the consumer group suffix of the Kafka consumers. */
 const APPS = [
-  { name: 'processor', args: ['processor', 'run'] },
-  { name: 'api', args: ['api', 'serve'] },
+  { name: 'processor', args: ['processor', 'run'], group: 'processor' },
+  { name: 'alert-inbox', args: ['alertes', 'run'], group: 'alert-inbox' },
+  { name: 'api', args: ['api', 'serve'], group: null },
 ] as const;
 
 export const apiUrl = (c: Config) => `http://${c.API_HOST}:${c.API_PORT}`;
+
+/** The caller's environment, with paths made absolute (the daemons run from the repository root). */
+function daemonEnv(c: Config): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    TDB_DATA_DIR: c.TDB_DATA_DIR,
+    TDB_CACHE_DIR: c.TDB_CACHE_DIR,
+  };
+  for (const [name, value] of Object.entries(c)) {
+    if (/_(CSV|DIR)$/.test(name) && typeof value === 'string') env[name] = path.resolve(value);
+  }
+  return env;
+}
 
 export async function startApp(c: Config, progress: Progress): Promise<void> {
   for (const app of APPS) {
@@ -26,7 +41,14 @@ export async function startApp(c: Config, progress: Progress): Promise<void> {
       continue;
     }
     progress.step(`starting ${app.name}`);
-    startDaemon({ name: app.name, command: process.execPath, args: [tdb(c), ...app.args], runDir: runDir(c), cwd: c.repoRoot });
+    startDaemon({
+      name: app.name,
+      command: process.execPath,
+      args: [tdb(c), ...app.args],
+      runDir: runDir(c),
+      cwd: c.repoRoot,
+      env: daemonEnv(c),
+    });
   }
   await waitUntil('api', async () => (await httpGet(`${apiUrl(c)}/readyz`)) !== undefined, {
     timeoutMs: 60_000,
@@ -42,5 +64,9 @@ export async function stopApp(c: Config, progress: Progress): Promise<void> {
 }
 
 export function appStatus(c: Config): [string, string, number | undefined][] {
-  return APPS.map((a) => [a.name, a.name === 'api' ? apiUrl(c) : `consumer group ${c.TDB_NAMESPACE}.processor`, runningPid(runDir(c), a.name)]);
+  return APPS.map((a) => [
+    a.name,
+    a.group ? `consumer group ${c.TDB_NAMESPACE}.${a.group}` : apiUrl(c),
+    runningPid(runDir(c), a.name),
+  ]);
 }

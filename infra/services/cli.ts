@@ -22,7 +22,11 @@ import { redisPing } from './probes';
 import { redisStatus, startRedis, stopRedis } from './redis';
 import { registryStatus, startSchemaRegistry, stopSchemaRegistry } from './schema-registry';
 
-export async function startServices(c: Config, progress: Progress, opts: { app?: boolean } = {}): Promise<void> {
+export async function startServices(
+  c: Config,
+  progress: Progress,
+  opts: { app?: boolean } = {},
+): Promise<void> {
   const t0 = Date.now();
   // Sequential on purpose: the fast ones first (under a second each); the registry keeps its schemas in Kafka.
   await startRedis(c, progress);
@@ -53,21 +57,30 @@ async function status(c: Config): Promise<boolean> {
     [
       'redis',
       c.redisUrl,
-      redisStatus(c) !== undefined ? pidText(redisStatus(c)) : (await redisPing(c.REDIS_PORT)) ? 'running (not ours)' : 'stopped',
+      redisStatus(c) !== undefined
+        ? pidText(redisStatus(c))
+        : (await redisPing(c.REDIS_PORT))
+          ? 'running (not ours)'
+          : 'stopped',
     ],
     ...appStatus(c).map(([name, where, pid]): [string, string, string] => [name, where, pidText(pid)]),
   ];
-  for (const [name, where, state] of rows) process.stdout.write(`${name.padEnd(16)} ${state.padEnd(22)} ${where}\n`);
+  for (const [name, where, state] of rows)
+    process.stdout.write(`${name.padEnd(16)} ${state.padEnd(22)} ${where}\n`);
   return rows.slice(0, 4).every(([, , s]) => s !== 'stopped');
 }
 
 const pidText = (pid: number | undefined) => (pid === undefined ? 'stopped' : `running (pid ${pid})`);
 
 export function registerServicesCommand(program: Command): void {
-  const services = program.command('services').description('start, stop, inspect or wipe the local services (Kafka, registry, ClickHouse, Redis)');
+  const services = program
+    .command('services')
+    .description('start, stop, inspect or wipe the local services (Kafka, registry, ClickHouse, Redis)');
   services
     .command('start')
-    .description('install what is missing, start every service, create topics, register schemas, migrate ClickHouse')
+    .description(
+      'install what is missing, start every service, create topics, register schemas, migrate ClickHouse',
+    )
     .option('--app', 'also start the stream processor and the API')
     .action(async (opts: { app?: boolean }) => startServices(config(), consoleProgress(), opts));
   services

@@ -32,9 +32,16 @@ function ensureInstalled(progress: Progress): void {
   }
   progress.step('installing clickhouse-server from Debian packages (once)');
   requireCommand('apt-get', 'a Debian-based system');
-  execFileSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clickhouse-server clickhouse-client'], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  execFileSync(
+    'sh',
+    [
+      '-c',
+      'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clickhouse-server clickhouse-client',
+    ],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
 }
 
 function writeConfig(c: Config, root: string): string {
@@ -104,8 +111,10 @@ function writeConfig(c: Config, root: string): string {
 
 export async function startClickHouse(c: Config, progress: Progress): Promise<void> {
   const d = dirs(c);
-  const ping = async () => (await httpGet(`http://127.0.0.1:${c.CLICKHOUSE_HTTP_PORT}/ping`))?.trim() === 'Ok.';
-  const waitReady = () => waitUntil('clickhouse', ping, { timeoutMs: 30_000, daemon: { runDir: d.run, name: NAME } });
+  const ping = async () =>
+    (await httpGet(`http://127.0.0.1:${c.CLICKHOUSE_HTTP_PORT}/ping`))?.trim() === 'Ok.';
+  const waitReady = () =>
+    waitUntil('clickhouse', ping, { timeoutMs: 30_000, daemon: { runDir: d.run, name: NAME } });
   if (await adoptRunning(d.run, NAME, waitReady)) {
     progress.ok(`clickhouse already running on 127.0.0.1:${c.CLICKHOUSE_HTTP_PORT}`);
     return;
@@ -118,7 +127,13 @@ export async function startClickHouse(c: Config, progress: Progress): Promise<vo
   ensureInstalled(progress);
   const configFile = writeConfig(c, d.root);
   progress.step(`starting clickhouse on 127.0.0.1:${c.CLICKHOUSE_HTTP_PORT}`);
-  startDaemon({ name: NAME, command: 'clickhouse-server', args: [`--config-file=${configFile}`], runDir: d.run, cwd: d.root });
+  startDaemon({
+    name: NAME,
+    command: 'clickhouse-server',
+    args: [`--config-file=${configFile}`],
+    runDir: d.run,
+    cwd: d.root,
+  });
   await waitUntil('clickhouse', ping, { timeoutMs: 60_000, daemon: { runDir: d.run, name: NAME } });
   progress.ok(`clickhouse ready on 127.0.0.1:${c.CLICKHOUSE_HTTP_PORT}`);
 }

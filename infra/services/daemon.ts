@@ -100,7 +100,10 @@ export function logTail(runDir: string, name: string, lines = 15): string {
   const file = logFile(runDir, name);
   if (!fs.existsSync(file)) return '(no log)';
   const text = fs.readFileSync(file, 'utf8');
-  return text.split('\n').slice(-lines - 1).join('\n');
+  return text
+    .split('\n')
+    .slice(-lines - 1)
+    .join('\n');
 }
 
 /**
@@ -117,7 +120,9 @@ export async function waitUntil(
     if (await probe().catch(() => false)) return;
     const d = opts.daemon;
     if (d && runningPid(d.runDir, d.name) === undefined) {
-      throw new ServiceError(`${what}: the process exited. Last lines of ${logFile(d.runDir, d.name)}:\n${logTail(d.runDir, d.name)}`);
+      throw new ServiceError(
+        `${what}: the process exited. Last lines of ${logFile(d.runDir, d.name)}:\n${logTail(d.runDir, d.name)}`,
+      );
     }
     if (Date.now() > deadline) {
       const tail = d ? `\nLast lines of ${logFile(d.runDir, d.name)}:\n${logTail(d.runDir, d.name)}` : '';
@@ -131,7 +136,11 @@ export async function waitUntil(
  * When the daemon runs, waits until it is ready and returns true. Returns false when it does not
  * run, or exits while we wait (e.g. it was being killed): the caller then starts a new one.
  */
-export async function adoptRunning(runDir: string, name: string, waitReady: () => Promise<void>): Promise<boolean> {
+export async function adoptRunning(
+  runDir: string,
+  name: string,
+  waitReady: () => Promise<void>,
+): Promise<boolean> {
   if (runningPid(runDir, name) === undefined) return false;
   try {
     await waitReady();

@@ -45,7 +45,9 @@ export function ensureKafkaJars(c: Config, progress: Progress): string {
         { stdio: ['ignore', 'inherit', 'inherit'] },
       );
     } catch {
-      throw new ServiceError(`kafka: Maven could not fetch org.apache.kafka:kafka_2.13:${c.KAFKA_VERSION} (see the lines above)`);
+      throw new ServiceError(
+        `kafka: Maven could not fetch org.apache.kafka:kafka_2.13:${c.KAFKA_VERSION} (see the lines above)`,
+      );
     }
     fs.writeFileSync(marker, new Date().toISOString());
   }
@@ -96,19 +98,37 @@ export async function startKafka(c: Config, progress: Progress): Promise<void> {
   fs.mkdirSync(dirs.data, { recursive: true });
   const props = path.join(dirs.data, 'server.properties');
   fs.writeFileSync(props, serverProperties(c, dirs.data));
-  const java = ['-cp', classpath, `-Dlog4j2.configurationFile=${path.join(c.repoRoot, 'infra/kafka/log4j2.properties')}`];
+  const java = [
+    '-cp',
+    classpath,
+    `-Dlog4j2.configurationFile=${path.join(c.repoRoot, 'infra/kafka/log4j2.properties')}`,
+  ];
   if (!fs.existsSync(path.join(dirs.data, 'log', 'meta.properties'))) {
     progress.step('formatting the Kafka log directory (KRaft, once)');
-    const clusterId = execFileSync('java', [...java, 'kafka.tools.StorageTool', 'random-uuid']).toString().trim();
-    execFileSync('java', [...java, 'kafka.tools.StorageTool', 'format', '--standalone', '-t', clusterId, '-c', props], {
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+    const clusterId = execFileSync('java', [...java, 'kafka.tools.StorageTool', 'random-uuid'])
+      .toString()
+      .trim();
+    execFileSync(
+      'java',
+      [...java, 'kafka.tools.StorageTool', 'format', '--standalone', '-t', clusterId, '-c', props],
+      {
+        stdio: ['ignore', 'ignore', 'inherit'],
+      },
+    );
   }
   progress.step(`starting kafka on 127.0.0.1:${c.KAFKA_PORT}`);
   startDaemon({
     name: NAME,
     command: 'java',
-    args: [`-Xms256m`, `-Xmx${c.KAFKA_HEAP}`, '-XX:+UseG1GC', '-Djava.awt.headless=true', ...java, 'kafka.Kafka', props],
+    args: [
+      `-Xms256m`,
+      `-Xmx${c.KAFKA_HEAP}`,
+      '-XX:+UseG1GC',
+      '-Djava.awt.headless=true',
+      ...java,
+      'kafka.Kafka',
+      props,
+    ],
     runDir: dirs.run,
   });
   await waitKafka(c);
@@ -118,8 +138,14 @@ export async function startKafka(c: Config, progress: Progress): Promise<void> {
 /** Ready = the PLAINTEXT listener accepts connections and answers a metadata request. */
 async function waitKafka(c: Config): Promise<void> {
   const { run } = kafkaDirs(c);
-  await waitUntil('kafka', () => tcpOpen(c.KAFKA_PORT), { timeoutMs: 90_000, daemon: { runDir: run, name: NAME } });
-  await waitUntil('kafka (metadata)', () => kafkaReady(c), { timeoutMs: 60_000, daemon: { runDir: run, name: NAME } });
+  await waitUntil('kafka', () => tcpOpen(c.KAFKA_PORT), {
+    timeoutMs: 90_000,
+    daemon: { runDir: run, name: NAME },
+  });
+  await waitUntil('kafka (metadata)', () => kafkaReady(c), {
+    timeoutMs: 60_000,
+    daemon: { runDir: run, name: NAME },
+  });
 }
 
 export async function stopKafka(c: Config): Promise<boolean> {

@@ -27,9 +27,12 @@ export function consoleProgress(stream: NodeJS.WritableStream = process.stderr):
       if (!finished && now - lastCount < 1000) return;
       lastCount = now;
       const rate = done / Math.max(0.001, (now - c.t0) / 1000);
-      const eta = total !== undefined && rate > 0 && !finished ? `, ~${Math.ceil((total - done) / rate)} s left` : '';
+      const eta =
+        total !== undefined && rate > 0 && !finished ? `, ~${Math.ceil((total - done) / rate)} s left` : '';
       const of = total !== undefined ? `/${total.toLocaleString('fr-FR')}` : '';
-      stream.write(`${elapsed()}    ${label}: ${done.toLocaleString('fr-FR')}${of} (${Math.round(rate).toLocaleString('fr-FR')}/s${eta})\n`);
+      stream.write(
+        `${elapsed()}    ${label}: ${done.toLocaleString('fr-FR')}${of} (${Math.round(rate).toLocaleString('fr-FR')}/s${eta})\n`,
+      );
     },
   };
 }

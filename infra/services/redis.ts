@@ -21,17 +21,24 @@ export async function startRedis(c: Config, progress: Progress): Promise<void> {
   }
   const ours = runningPid(runDir(c), NAME) !== undefined;
   if (await redisPing(c.REDIS_PORT)) {
-    progress.ok(`redis already running on 127.0.0.1:${c.REDIS_PORT}${ours ? '' : ' (not started by the platform)'}`);
+    progress.ok(
+      `redis already running on 127.0.0.1:${c.REDIS_PORT}${ours ? '' : ' (not started by the platform)'}`,
+    );
     return;
   }
   try {
     execFileSync('sh', ['-c', 'command -v redis-server'], { stdio: 'ignore' });
   } catch {
-    if (process.getuid?.() !== 0) throw new ServiceError('redis-server is not installed: run `apt-get install -y redis-server` as root');
+    if (process.getuid?.() !== 0)
+      throw new ServiceError('redis-server is not installed: run `apt-get install -y redis-server` as root');
     progress.step('installing redis-server from Debian packages (once)');
-    execFileSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server'], {
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+    execFileSync(
+      'sh',
+      ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server'],
+      {
+        stdio: ['ignore', 'ignore', 'inherit'],
+      },
+    );
   }
   const dir = path.join(c.TDB_DATA_DIR, 'redis');
   fs.mkdirSync(dir, { recursive: true });
@@ -39,10 +46,28 @@ export async function startRedis(c: Config, progress: Progress): Promise<void> {
   startDaemon({
     name: NAME,
     command: 'redis-server',
-    args: ['--bind', '127.0.0.1', '--port', String(c.REDIS_PORT), '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '', '--daemonize', 'no'],
+    args: [
+      '--bind',
+      '127.0.0.1',
+      '--port',
+      String(c.REDIS_PORT),
+      '--dir',
+      dir,
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'everysec',
+      '--save',
+      '',
+      '--daemonize',
+      'no',
+    ],
     runDir: runDir(c),
   });
-  await waitUntil('redis', () => redisPing(c.REDIS_PORT), { timeoutMs: 20_000, daemon: { runDir: runDir(c), name: NAME } });
+  await waitUntil('redis', () => redisPing(c.REDIS_PORT), {
+    timeoutMs: 20_000,
+    daemon: { runDir: runDir(c), name: NAME },
+  });
   progress.ok(`redis ready on 127.0.0.1:${c.REDIS_PORT}`);
 }
 

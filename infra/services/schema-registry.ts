@@ -40,7 +40,8 @@ function parseJavaVersion(text: string): number {
 function findJava(min: number): string | undefined {
   const candidates = ['java'];
   const root = '/usr/lib/jvm';
-  if (fs.existsSync(root)) for (const d of fs.readdirSync(root)) candidates.push(path.join(root, d, 'bin', 'java'));
+  if (fs.existsSync(root))
+    for (const d of fs.readdirSync(root)) candidates.push(path.join(root, d, 'bin', 'java'));
   let best: { bin: string; major: number } | undefined;
   for (const bin of candidates) {
     if (bin !== 'java' && !fs.existsSync(bin)) continue;
@@ -52,11 +53,15 @@ function findJava(min: number): string | undefined {
 
 async function download(url: string, file: string): Promise<void> {
   const res = await fetch(url);
-  if (!res.ok || !res.body) throw new ServiceError(`schema registry: cannot download ${url} (HTTP ${res.status})`);
+  if (!res.ok || !res.body)
+    throw new ServiceError(`schema registry: cannot download ${url} (HTTP ${res.status})`);
   const bytes = Buffer.from(await res.arrayBuffer());
   const sha1 = (await (await fetch(`${url}.sha1`)).text()).trim().split(/\s+/)[0];
   const actual = createHash('sha1').update(bytes).digest('hex');
-  if (sha1 && sha1 !== actual) throw new ServiceError(`schema registry: ${url} does not match Maven Central's SHA-1 (${actual} ≠ ${sha1})`);
+  if (sha1 && sha1 !== actual)
+    throw new ServiceError(
+      `schema registry: ${url} does not match Maven Central's SHA-1 (${actual} ≠ ${sha1})`,
+    );
   fs.writeFileSync(file, bytes);
 }
 
@@ -95,18 +100,23 @@ export async function startSchemaRegistry(c: Config, progress: Progress): Promis
     return;
   }
   const ready = async () => (await httpGet(`${c.schemaRegistryUrl}/subjects`)) !== undefined;
-  const waitReady = () => waitUntil('schema registry', ready, { timeoutMs: 90_000, daemon: { runDir: runDir(c), name: NAME } });
+  const waitReady = () =>
+    waitUntil('schema registry', ready, { timeoutMs: 90_000, daemon: { runDir: runDir(c), name: NAME } });
   if (await adoptRunning(runDir(c), NAME, waitReady)) {
     progress.ok(`schema registry already running on ${c.schemaRegistryUrl}`);
     return;
   }
   if (await tcpOpen(c.SCHEMA_REGISTRY_PORT)) {
-    throw new ServiceError(`schema registry: port ${c.SCHEMA_REGISTRY_PORT} is taken by another process (set SCHEMA_REGISTRY_PORT)`);
+    throw new ServiceError(
+      `schema registry: port ${c.SCHEMA_REGISTRY_PORT} is taken by another process (set SCHEMA_REGISTRY_PORT)`,
+    );
   }
   let version = c.APICURIO_VERSION;
   let java = findJava(version.startsWith('3.0') || version.startsWith('2.') ? 17 : 21);
   if (!java) {
-    progress.warn(`Apicurio ${version} needs Java 21+ and none was found under /usr/lib/jvm: using ${FALLBACK_VERSION} on Java 17`);
+    progress.warn(
+      `Apicurio ${version} needs Java 21+ and none was found under /usr/lib/jvm: using ${FALLBACK_VERSION} on Java 17`,
+    );
     version = FALLBACK_VERSION;
     java = findJava(17);
   }
@@ -136,7 +146,11 @@ export async function startSchemaRegistry(c: Config, progress: Progress): Promis
   ];
   progress.step(`starting Apicurio Registry ${version} on 127.0.0.1:${c.SCHEMA_REGISTRY_PORT}`);
   startDaemon({ name: NAME, command: java, args, runDir: runDir(c), cwd: path.dirname(jar) });
-  await waitUntil('schema registry', ready, { timeoutMs: 120_000, intervalMs: 500, daemon: { runDir: runDir(c), name: NAME } });
+  await waitUntil('schema registry', ready, {
+    timeoutMs: 120_000,
+    intervalMs: 500,
+    daemon: { runDir: runDir(c), name: NAME },
+  });
   progress.ok(`schema registry ready on ${c.schemaRegistryUrl}`);
 }
 

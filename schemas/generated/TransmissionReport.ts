@@ -1,4 +1,3 @@
-/* eslint-disable */
 // Generated from schemas/avro/TransmissionReport.avsc by schemas/generate-types.ts: do not edit.
 
 /* eslint-disable @typescript-eslint/no-namespace */

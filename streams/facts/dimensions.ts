@@ -36,6 +36,48 @@ export interface Dimensions {
   apprentissage: 0 | 1;
 }
 
+/** Every dimension, in the column order of the fact tables (0001_fact_model.sql). */
+export const DIMENSION_KEYS = [
+  'annee_scolaire',
+  'organisme_uai',
+  'organisme_siret',
+  'organisme_responsable_uai',
+  'departement',
+  'region',
+  'academie',
+  'zone_emploi',
+  'formation_cfd',
+  'formation_rncp',
+  'niveau',
+  'domaine',
+  'tranche_age',
+  'sexe',
+  'rqth',
+  'fiable',
+  'apprentissage',
+] as const satisfies readonly (keyof Dimensions)[];
+
+/** Dimensions of nothing (rows that only mark a slot or a batch; never counted: fiable = 0). */
+export const NO_DIMENSIONS: Readonly<Dimensions> = Object.freeze({
+  annee_scolaire: '',
+  organisme_uai: '',
+  organisme_siret: '',
+  organisme_responsable_uai: '',
+  departement: '',
+  region: '',
+  academie: '',
+  zone_emploi: '',
+  formation_cfd: '',
+  formation_rncp: '',
+  niveau: '',
+  domaine: '',
+  tranche_age: '',
+  sexe: '',
+  rqth: 0,
+  fiable: 0,
+  apprentissage: 0,
+});
+
 /** Age bands of status-rules.md; '' when the birth date is unknown. */
 export type TrancheAge = '<18' | '18-20' | '21-25' | '26+' | '';
 export const TRANCHES_AGE: readonly TrancheAge[] = ['<18', '18-20', '21-25', '26+'];
@@ -59,7 +101,10 @@ export function domaineOfCfd(cfd: string | null): string {
   return cfd && /^[0-9A-Z]{8}$/.test(cfd) && /^\d{3}$/.test(cfd.slice(3, 6)) ? cfd.slice(3, 6) : '';
 }
 
-export function dimensionsOf(d: DossierApprenant, refs: { territoires: Territoires; organismes: OrganismesReferential }): Dimensions {
+export function dimensionsOf(
+  d: DossierApprenant,
+  refs: { territoires: Territoires; organismes: OrganismesReferential },
+): Dimensions {
   const uai = d.etablissement_formateur_uai;
   const siret = d.etablissement_formateur_siret;
   const organisme = refs.organismes.get(uai, siret);

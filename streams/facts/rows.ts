@@ -8,8 +8,28 @@
  * cancel out and are not written at all.
  */
 import { isoFromDay } from '../status/calendar';
-import type { Statut, StatutInterval } from '../status/types';
-import type { Dimensions } from './dimensions';
+import { toIntervals } from '../status/engine';
+import type { ParcoursEntry, Statut, StatutInterval } from '../status/types';
+import { NO_DIMENSIONS, type Dimensions } from './dimensions';
+
+/**
+ * The intervals a record is counted in: its parcours cut to the training period
+ * [date_entree_formation, date_fin_formation] (status-rules.md, "Counting": only records whose
+ * training period covers D count; a contract signed before the entry shows in the parcours but is
+ * not counted before the entry).
+ */
+export function countedIntervals(
+  parcours: readonly ParcoursEntry[],
+  entree: number,
+  fin: number,
+): StatutInterval[] {
+  const out: StatutInterval[] = [];
+  for (const i of toIntervals(parcours, fin)) {
+    const debut = Math.max(i.debut, entree);
+    if (debut <= i.fin) out.push({ valeur: i.valeur, debut, fin: i.fin });
+  }
+  return out;
+}
 
 /** What a record contributed to the counts at its previous version (kept in the processor's state). */
 export interface Contribution {
@@ -34,6 +54,83 @@ export interface IntervalRow extends Dimensions {
   statut: Statut;
   debut: string;
   fin: string;
+}
+
+// Rows are built as literals of one fixed shape (no object spread): hundreds of thousands are made
+// per second by the stream processor, and spread objects of 24 properties are slow to create and
+// to serialise.
+function deltaRow(
+  d: Dimensions,
+  jour: string,
+  statut: Statut,
+  delta: 1 | -1,
+  record_key: string,
+  version: number,
+  batch_id: string,
+): DeltaRow {
+  return {
+    annee_scolaire: d.annee_scolaire,
+    organisme_uai: d.organisme_uai,
+    organisme_siret: d.organisme_siret,
+    organisme_responsable_uai: d.organisme_responsable_uai,
+    departement: d.departement,
+    region: d.region,
+    academie: d.academie,
+    zone_emploi: d.zone_emploi,
+    formation_cfd: d.formation_cfd,
+    formation_rncp: d.formation_rncp,
+    niveau: d.niveau,
+    domaine: d.domaine,
+    tranche_age: d.tranche_age,
+    sexe: d.sexe,
+    rqth: d.rqth,
+    fiable: d.fiable,
+    apprentissage: d.apprentissage,
+    jour,
+    statut,
+    delta,
+    record_key,
+    version,
+    batch_id,
+  };
+}
+
+function intervalRow(
+  d: Dimensions,
+  record_key: string,
+  idx: number,
+  version: number,
+  deleted: 0 | 1,
+  statut: Statut,
+  debut: string,
+  fin: string,
+): IntervalRow {
+  return {
+    annee_scolaire: d.annee_scolaire,
+    organisme_uai: d.organisme_uai,
+    organisme_siret: d.organisme_siret,
+    organisme_responsable_uai: d.organisme_responsable_uai,
+    departement: d.departement,
+    region: d.region,
+    academie: d.academie,
+    zone_emploi: d.zone_emploi,
+    formation_cfd: d.formation_cfd,
+    formation_rncp: d.formation_rncp,
+    niveau: d.niveau,
+    domaine: d.domaine,
+    tranche_age: d.tranche_age,
+    sexe: d.sexe,
+    rqth: d.rqth,
+    fiable: d.fiable,
+    apprentissage: d.apprentissage,
+    record_key,
+    idx,
+    version,
+    deleted,
+    statut,
+    debut,
+    fin,
+  };
 }
 
 const sameDims = (a: Dimensions, b: Dimensions) => {
@@ -65,9 +162,10 @@ export function deltaRows(
   const rows: DeltaRow[] = [];
   const emit = (c: Contribution, intervals: StatutInterval[], sign: 1 | -1) => {
     for (const i of intervals) {
-      const base = { ...c.dims, statut: i.valeur, record_key: recordKey, version, batch_id: batchId };
-      rows.push({ ...base, jour: isoFromDay(i.debut), delta: sign });
-      rows.push({ ...base, jour: isoFromDay(i.fin + 1), delta: sign === 1 ? -1 : 1 });
+      rows.push(deltaRow(c.dims, isoFromDay(i.debut), i.valeur, sign, recordKey, version, batchId));
+      rows.push(
+        deltaRow(c.dims, isoFromDay(i.fin + 1), i.valeur, sign === 1 ? -1 : 1, recordKey, version, batchId),
+      );
     }
   };
   if (before) emit(before, removed, -1);
@@ -79,44 +177,33 @@ export function deltaRows(
  * Interval rows of a version: one per interval at slots 0…n-1, plus deleted = 1 rows for the
  * slots the previous version used beyond n (ReplacingMergeTree keeps the newest row per slot).
  */
-export function intervalRows(recordKey: string, version: number, after: Contribution | null, previousSlots: number): IntervalRow[] {
+export function intervalRows(
+  recordKey: string,
+  version: number,
+  after: Contribution | null,
+  previousSlots: number,
+): IntervalRow[] {
   const rows: IntervalRow[] = [];
   const intervals = after?.intervals ?? [];
   intervals.forEach((i, idx) => {
-    rows.push({ ...(after as Contribution).dims, record_key: recordKey, idx, version, deleted: 0, statut: i.valeur, debut: isoFromDay(i.debut), fin: isoFromDay(i.fin) });
+    rows.push(
+      intervalRow(
+        (after as Contribution).dims,
+        recordKey,
+        idx,
+        version,
+        0,
+        i.valeur,
+        isoFromDay(i.debut),
+        isoFromDay(i.fin),
+      ),
+    );
   });
   const dims = after?.dims;
   for (let idx = intervals.length; idx < previousSlots; idx++) {
-    rows.push({
-      ...(dims ?? EMPTY_DIMS),
-      record_key: recordKey,
-      idx,
-      version,
-      deleted: 1,
-      statut: 'INSCRIT',
-      debut: '1970-01-01',
-      fin: '1970-01-01',
-    });
+    rows.push(
+      intervalRow(dims ?? NO_DIMENSIONS, recordKey, idx, version, 1, 'INSCRIT', '1970-01-01', '1970-01-01'),
+    );
   }
   return rows;
 }
-
-const EMPTY_DIMS: Dimensions = {
-  annee_scolaire: '',
-  organisme_uai: '',
-  organisme_siret: '',
-  organisme_responsable_uai: '',
-  departement: '',
-  region: '',
-  academie: '',
-  zone_emploi: '',
-  formation_cfd: '',
-  formation_rncp: '',
-  niveau: '',
-  domaine: '',
-  tranche_age: '',
-  sexe: '',
-  rqth: 0,
-  fiable: 0,
-  apprentissage: 0,
-};

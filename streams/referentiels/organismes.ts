@@ -47,16 +47,28 @@ export class ReferentialError extends Error {
 }
 
 /** Reads the CSV at `file`. Rows with an invalid UAI or SIRET are skipped and counted in `skipped`. */
-export function loadOrganismes(file: string, territoires?: Territoires): OrganismesReferential & { skipped: number } {
+export function loadOrganismes(
+  file: string,
+  territoires?: Territoires,
+): OrganismesReferential & { skipped: number } {
   let rows: Record<string, string>[];
   try {
-    rows = parse(fs.readFileSync(file), { columns: true, delimiter: ';', bom: true, relax_column_count: true, trim: true });
+    rows = parse(fs.readFileSync(file), {
+      columns: true,
+      delimiter: ';',
+      bom: true,
+      relax_column_count: true,
+      trim: true,
+    });
   } catch (err) {
     throw new ReferentialError(`${file}: not a readable organisations CSV (${(err as Error).message})`);
   }
   const header = rows[0] ? Object.keys(rows[0]) : [];
   for (const col of ['uai', 'siret', 'nature', 'departement', 'commune']) {
-    if (!header.includes(col)) throw new ReferentialError(`${file}: missing column "${col}" (expected uai;siret;raison_sociale;enseigne;nature;departement;commune;adresse)`);
+    if (!header.includes(col))
+      throw new ReferentialError(
+        `${file}: missing column "${col}" (expected uai;siret;raison_sociale;enseigne;nature;departement;commune;adresse)`,
+      );
   }
   let skipped = 0;
   const list: Organisme[] = [];
@@ -89,7 +101,11 @@ export function loadOrganismes(file: string, territoires?: Territoires): Organis
   return { ...indexOrganismes(list, file), skipped };
 }
 
-function indexOrganismes(list: Organisme[], source: string, reliableWithoutReferential = false): OrganismesReferential {
+function indexOrganismes(
+  list: Organisme[],
+  source: string,
+  reliableWithoutReferential = false,
+): OrganismesReferential {
   const byUai = new Map<string, Organisme[]>();
   for (const o of list) {
     const arr = byUai.get(o.uai) ?? [];
@@ -101,7 +117,8 @@ function indexOrganismes(list: Organisme[], source: string, reliableWithoutRefer
     all: list,
     byUai: (uai) => byUai.get(uai) ?? [],
     get,
-    isReliable: (uai, siret) => (reliableWithoutReferential ? isValidUai(uai) && isValidSiret(siret) : get(uai, siret) !== undefined),
+    isReliable: (uai, siret) =>
+      reliableWithoutReferential ? isValidUai(uai) && isValidSiret(siret) : get(uai, siret) !== undefined,
     source,
   };
 }
@@ -127,7 +144,10 @@ export function generateOrganismes(count: number, territoires: Territoires, seed
     const uai = seven + uaiCheckLetter(seven);
     if (seen.has(uai)) continue;
     seen.add(uai);
-    const siret = withLuhnDigit(String(100000000 + Math.floor(rand() * 899999999)) + String(Math.floor(rand() * 10000)).padStart(4, '0'));
+    const siret = withLuhnDigit(
+      String(100000000 + Math.floor(rand() * 899999999)) +
+        String(Math.floor(rand() * 10000)).padStart(4, '0'),
+    );
     list.push({
       uai,
       siret,

@@ -59,11 +59,16 @@ export function normaliseName(nom: string): string {
     .replace(/\b(st)\b/g, 'saint');
 }
 
+function readEtalab<T>(file: string): T {
+  return JSON.parse(
+    fs.readFileSync(require.resolve(`@etalab/decoupage-administratif/data/${file}`), 'utf8'),
+  ) as T;
+}
+
 export function loadTerritoires(opts: { zonesEmploiCsv?: string } = {}): Territoires {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const departements = require('@etalab/decoupage-administratif/data/departements.json') as EtalabDepartement[];
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const communes = require('@etalab/decoupage-administratif/data/communes.json') as EtalabCommune[];
+  // Loaded on first use only (the communes file is 13 MB).
+  const departements = readEtalab<EtalabDepartement[]>('departements.json');
+  const communes = readEtalab<EtalabCommune[]>('communes.json');
 
   const academies = new Map<string, string>();
   const academieRows = parse(fs.readFileSync(path.join(__dirname, 'data', 'academies.csv')), {
@@ -73,7 +78,8 @@ export function loadTerritoires(opts: { zonesEmploiCsv?: string } = {}): Territo
   for (const r of academieRows) academies.set(r.departement, r.academie_code);
 
   const byDep = new Map<string, Territoire>();
-  for (const d of departements) byDep.set(d.code, { departement: d.code, region: d.region, academie: academies.get(d.code) ?? '' });
+  for (const d of departements)
+    byDep.set(d.code, { departement: d.code, region: d.region, academie: academies.get(d.code) ?? '' });
 
   const byName = new Map<string, string>();
   const postcodes = new Map<string, Set<string>>();
@@ -100,7 +106,12 @@ export function loadTerritoires(opts: { zonesEmploiCsv?: string } = {}): Territo
 
   const zones = new Map<string, string>();
   if (opts.zonesEmploiCsv) {
-    const rows = parse(fs.readFileSync(opts.zonesEmploiCsv), { columns: true, delimiter: ';', bom: true, trim: true }) as {
+    const rows = parse(fs.readFileSync(opts.zonesEmploiCsv), {
+      columns: true,
+      delimiter: ';',
+      bom: true,
+      trim: true,
+    }) as {
       code_commune: string;
       code_zone_emploi: string;
     }[];

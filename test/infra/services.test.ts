@@ -4,6 +4,7 @@
  * start with its data, ClickHouse keeps its data across stop/start.
  */
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../../infra/config';
@@ -15,17 +16,35 @@ import { silentProgress } from '../../infra/services/progress';
 
 jest.setTimeout(180_000);
 
+/** A port nothing listens on right now (the OS picks it). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 let c: Config;
-beforeAll(() => {
+beforeAll(async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tdb-services-'));
+  const [kafka, controller, http, tcp] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
   c = loadConfig({
     ...process.env,
     TDB_DATA_DIR: dir,
-    KAFKA_PORT: '29092',
-    KAFKA_CONTROLLER_PORT: '29093',
+    KAFKA_PORT: String(kafka),
+    KAFKA_CONTROLLER_PORT: String(controller),
     KAFKA_HEAP: '256m',
-    CLICKHOUSE_HTTP_PORT: '28123',
-    CLICKHOUSE_TCP_PORT: '29000',
+    CLICKHOUSE_HTTP_PORT: String(http),
+    CLICKHOUSE_TCP_PORT: String(tcp),
   });
 });
 
@@ -43,7 +62,11 @@ async function produce(topic: string, n: number) {
   await admin.disconnect();
   const producer = kafka.producer();
   await producer.connect();
-  await producer.send({ topic, acks: -1, messages: Array.from({ length: n }, (_, i) => ({ key: `k${i}`, value: `v${i}` })) });
+  await producer.send({
+    topic,
+    acks: -1,
+    messages: Array.from({ length: n }, (_, i) => ({ key: `k${i}`, value: `v${i}` })),
+  });
   await producer.disconnect();
 }
 

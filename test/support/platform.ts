@@ -21,9 +21,16 @@ export interface TestPlatform {
 export const SHARED_DATA = '/work/shared/data';
 
 /** A fresh namespace `t_<random>`, bootstrapped (topics, schemas, migrations). */
-export async function createTestPlatform(env: Record<string, string | undefined> = {}): Promise<TestPlatform> {
+export async function createTestPlatform(
+  env: Record<string, string | undefined> = {},
+): Promise<TestPlatform> {
   const ns = `t_${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
-  const config = loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', TDB_NAMESPACE: ns, ...env });
+  const config = loadConfig({
+    ...process.env,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    TDB_NAMESPACE: ns,
+    ...env,
+  });
   await bootstrapNamespace(config, silentProgress);
   const ctx = createContext(config, 'test');
   return {
@@ -35,7 +42,9 @@ export async function createTestPlatform(env: Record<string, string | undefined>
       await deleteNamespaceTopics(config).catch(() => undefined);
       await Promise.all(
         topicSpecs(config).map((t) =>
-          fetch(`${config.schemaRegistryUrl}/subjects/${encodeURIComponent(`${t.name}-value`)}`, { method: 'DELETE' }).catch(() => undefined),
+          fetch(`${config.schemaRegistryUrl}/subjects/${encodeURIComponent(`${t.name}-value`)}`, {
+            method: 'DELETE',
+          }).catch(() => undefined),
         ),
       );
       await ctx.close();
@@ -44,13 +53,19 @@ export async function createTestPlatform(env: Record<string, string | undefined>
 }
 
 /** Polls `probe` until it returns a value accepted by `until`, or fails after `timeoutMs` with the last value. */
-export async function eventually<T>(probe: () => Promise<T>, until: (v: T) => boolean, timeoutMs = 20_000, intervalMs = 100): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T>,
+  until: (v: T) => boolean,
+  timeoutMs = 20_000,
+  intervalMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: T | undefined;
   for (;;) {
     last = await probe();
     if (until(last)) return last;
-    if (Date.now() > deadline) throw new Error(`condition not met after ${timeoutMs} ms; last value: ${JSON.stringify(last)}`);
+    if (Date.now() > deadline)
+      throw new Error(`condition not met after ${timeoutMs} ms; last value: ${JSON.stringify(last)}`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }

@@ -70,7 +70,8 @@ ORDER BY (record_key, idx);
 -- fin + 1, so the number of learners in status S at date D is sum(delta) over jour <= D. A change
 -- of a record cancels its previous intervals (opposite deltas) and adds the new ones. Additive:
 -- exact at any time without FINAL. batch_id lets the processor check, after a crash, whether a
--- batch it wrote had landed (exactly-once effect).
+-- batch it wrote had landed (exactly-once effect). Not partitioned: one INSERT is then one part,
+-- written and made visible atomically, whatever the days it spans.
 CREATE TABLE IF NOT EXISTS {db}.effectifs_deltas (
   jour Date,
   statut Enum8('INSCRIT' = 1, 'APPRENTI' = 2, 'RUPTURANT' = 3, 'ABANDON' = 4, 'FIN_DE_FORMATION' = 5),
@@ -96,7 +97,6 @@ CREATE TABLE IF NOT EXISTS {db}.effectifs_deltas (
   version UInt64,
   batch_id String
 ) ENGINE = MergeTree
-PARTITION BY toYear(jour)
 ORDER BY (statut, jour, region, departement, organisme_uai);
 
 -- Status transitions (from new data or elapsed time); replays write the same event_id again.

@@ -1,0 +1,164 @@
+/**
+ * Signed access tokens of the read API: JWT HS256 (fast-jwt) with the platform's token secret
+ * (ctx.secrets.tokenSecret), issuer `tdb`, audience `tdb-api`, an expiry, and the claims
+ * `role` and `scope`:
+ *
+ * | role           | scope (array of codes)                               |
+ * |----------------|------------------------------------------------------|
+ * | cfa            | UAI of the organisation(s) (valid check letter)      |
+ * | mission_locale | the Mission Locale's id (one)                        |
+ * | dreets         | région code(s) (referential)                         |
+ * | ddets          | département code(s) (referential)                    |
+ * | academie       | académie code(s) (referential)                       |
+ * | admin          | none                                                 |
+ *
+ * No token means the `public` role (no token is ever issued for it). ERP API keys are not JWTs:
+ * they are refused here (they only write, on the ingestion routes).
+ */
+import { createSigner, createVerifier, TokenError } from 'fast-jwt';
+import { isValidUai } from '../../streams/referentiels/identifiants';
+import type { Territoires } from '../../streams/referentiels/territoires';
+
+export const ROLES = ['public', 'cfa', 'mission_locale', 'dreets', 'ddets', 'academie', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+/** Roles a token can carry (public is the absence of a token). */
+export const TOKEN_ROLES = ROLES.filter((r) => r !== 'public') as Exclude<Role, 'public'>[];
+
+/** Who is calling: the role, its scope (codes) and the token's subject (for the access log). */
+export interface Principal {
+  role: Role;
+  scope: readonly string[];
+  /** The token's `sub` ('' for the public role). */
+  sub: string;
+}
+
+export const PUBLIC: Principal = Object.freeze({ role: 'public', scope: Object.freeze([]), sub: '' });
+
+const ISSUER = 'tdb';
+const AUDIENCE = 'tdb-api';
+/** Default token lifetime: 90 days. */
+export const DEFAULT_TTL_SECONDS = 90 * 24 * 3600;
+
+/** A scope that does not fit the role (the message names the code at fault). */
+export class ScopeError extends Error {
+  override name = 'ScopeError';
+}
+
+/**
+ * Checks and normalises a role's scope against the referentials. Throws ScopeError.
+ * Source: the table above (issue 6 §4).
+ */
+export function normaliseScope(role: Role, scope: readonly string[], territoires: Territoires): string[] {
+  const values = [...new Set(scope.map((s) => s.trim()).filter(Boolean))];
+  const check = (ok: (v: string) => boolean, what: string) => {
+    if (values.length === 0) throw new ScopeError(`le rôle ${role} demande au moins un code (${what})`);
+    for (const v of values)
+      if (!ok(v))
+        throw new ScopeError(`code invalide pour le rôle ${role} : ${JSON.stringify(v)} (${what} attendu)`);
+    return values;
+  };
+  switch (role) {
+    case 'cfa':
+      return check((v) => isValidUai(v), 'UAI');
+    case 'mission_locale':
+      if (values.length !== 1)
+        throw new ScopeError('le rôle mission_locale demande exactement un identifiant de Mission Locale');
+      return check((v) => /^[A-Za-z0-9_-]{1,64}$/.test(v), 'identifiant de Mission Locale');
+    case 'dreets':
+      return check((v) => territoires.codes.regions.has(v), 'code de région');
+    case 'ddets':
+      return check((v) => territoires.codes.departements.has(v), 'code de département');
+    case 'academie':
+      return check((v) => territoires.codes.academies.has(v), "code d'académie");
+    case 'admin':
+    case 'public':
+      if (values.length > 0) throw new ScopeError(`le rôle ${role} n'a pas de périmètre`);
+      return [];
+  }
+}
+
+export interface TokenRequest {
+  role: Exclude<Role, 'public'>;
+  scope: readonly string[];
+  /** Who the token is for (kept in the access log), e.g. "dreets-ara:jdupont". */
+  sub: string;
+  /** Lifetime in seconds (default 90 days). */
+  ttlSeconds?: number;
+}
+
+/** Signs a token. `nowMs` is the platform clock (ctx.clock.now()). Throws ScopeError on a bad scope. */
+export function signToken(
+  secret: string,
+  req: TokenRequest,
+  territoires: Territoires,
+  nowMs: number,
+): string {
+  if (!TOKEN_ROLES.includes(req.role)) throw new ScopeError(`rôle inconnu : ${JSON.stringify(req.role)}`);
+  const scope = normaliseScope(req.role, req.scope, territoires);
+  const sign = createSigner({
+    key: secret,
+    algorithm: 'HS256',
+    iss: ISSUER,
+    aud: AUDIENCE,
+    sub: req.sub,
+    expiresIn: (req.ttlSeconds ?? DEFAULT_TTL_SECONDS) * 1000,
+    clockTimestamp: nowMs,
+  });
+  return sign({ role: req.role, scope });
+}
+
+/** Why a bearer token was refused (→ 401). */
+export class InvalidTokenError extends Error {
+  override name = 'InvalidTokenError';
+  constructor(
+    readonly code: 'JETON_EXPIRE' | 'JETON_INVALIDE',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A verifier bound to a secret; `verify(token, nowMs)` returns the principal or throws InvalidTokenError. */
+export function createTokenVerifier(secret: string, territoires: Territoires) {
+  // Expiry is checked against the platform clock below (TDB_CLOCK), not fast-jwt's own clock.
+  const verifier = createVerifier({
+    key: secret,
+    algorithms: ['HS256'],
+    allowedIss: ISSUER,
+    allowedAud: AUDIENCE,
+    requiredClaims: ['exp', 'role', 'scope', 'sub'],
+    ignoreExpiration: true,
+    ignoreNotBefore: true,
+  });
+  return {
+    verify(token: string, nowMs: number): Principal {
+      let payload: { role?: unknown; scope?: unknown; sub?: unknown; exp?: unknown };
+      try {
+        payload = verifier(token) as typeof payload;
+      } catch (err) {
+        const why = err instanceof TokenError ? err.code : 'erreur';
+        throw new InvalidTokenError('JETON_INVALIDE', `jeton invalide (${why})`);
+      }
+      if (typeof payload.exp !== 'number' || payload.exp * 1000 <= nowMs)
+        throw new InvalidTokenError('JETON_EXPIRE', 'jeton expiré');
+      const role = payload.role as Role;
+      if (!TOKEN_ROLES.includes(role as Exclude<Role, 'public'>))
+        throw new InvalidTokenError('JETON_INVALIDE', 'rôle inconnu dans le jeton');
+      if (!Array.isArray(payload.scope) || !payload.scope.every((s) => typeof s === 'string')) {
+        throw new InvalidTokenError('JETON_INVALIDE', 'périmètre invalide dans le jeton');
+      }
+      try {
+        return {
+          role,
+          scope: normaliseScope(role, payload.scope as string[], territoires),
+          sub: String(payload.sub),
+        };
+      } catch (err) {
+        throw new InvalidTokenError(
+          'JETON_INVALIDE',
+          err instanceof Error ? err.message : 'périmètre invalide',
+        );
+      }
+    },
+  };
+}

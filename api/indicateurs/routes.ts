@@ -1,0 +1,173 @@
+/**
+ * Indicator routes (issue 6 §2), under /api/v1:
+ *
+ * - GET /indicateurs?date&filters → the counters at the date;
+ * - GET /indicateurs/par/{region|departement|academie|zone_emploi|organisme|formation|niveau} → one row per group, and the total;
+ * - GET /indicateurs/series?from&to&pas&filters → the counters at each step;
+ * - GET /indicateurs/national?date → national counters (public route).
+ *
+ * Roles: public (statistical secrecy), cfa (its organisations), dreets/ddets/academie (their
+ * territory), admin; mission_locale gets 403 except on /national. Any table downloads as CSV/XLSX.
+ */
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { isoFromDay } from '../../streams/status';
+import { restrictToScope } from '../auth/perimetre';
+import type { Principal, Role } from '../auth/tokens';
+import { badField } from '../errors';
+import { libelleOf } from '../format/libelles';
+import { sendTable, type Table } from '../format/tables';
+import { dateOrToday, parseDay } from '../params';
+import {
+  COUNT_FIELDS,
+  protectIndicator,
+  protectRows,
+  protectTable,
+  totalOf,
+  unprotected,
+  type Counts,
+  type Published,
+} from '../secrecy';
+import { parseFilters, type Filters } from '../sql/filters';
+import type { QueryRunner } from '../sql/runner';
+import type { GroupDimension, Selection } from './queries';
+import { indicatorAt, indicatorsByAt, series, stepsOf, type Pas } from './service';
+import { indicateursSchema, nationalSchema, parSchema, seriesSchema } from './schemas';
+
+/** Roles that read aggregates (mission_locale reads only its alerts). */
+export const AGGREGATE_ROLES: readonly Role[] = ['public', 'cfa', 'dreets', 'ddets', 'academie', 'admin'];
+/** Every role: the national figures are public. */
+export const EVERY_ROLE: readonly Role[] = [
+  'public',
+  'cfa',
+  'mission_locale',
+  'dreets',
+  'ddets',
+  'academie',
+  'admin',
+];
+
+/** At most this many points in a series (e.g. 5 years of days). */
+export const MAX_POINTS = 1830;
+
+type Query = Record<string, string | undefined>;
+
+const countColumns = [...COUNT_FIELDS, 'masque'] as const;
+
+export const indicateursRoutes: FastifyPluginAsync<{ runner: QueryRunner }> = async (app, { runner }) => {
+  const { ctx } = app;
+  const db = ctx.clickhouse.database;
+
+  /** The filters and the caller's scope restriction; whether figures are published under secrecy. */
+  const selectionOf = (request: FastifyRequest): { sel: Selection; filters: Filters; secret: boolean } => {
+    const filters = parseFilters(request.query as Query, ctx.territoires);
+    const p: Principal = request.principal;
+    return {
+      sel: { filters, scope: restrictToScope(p, filters, app.territoryIndex) },
+      filters,
+      secret: p.role === 'public',
+    };
+  };
+
+  app.get(
+    '/indicateurs',
+    { schema: indicateursSchema, preHandler: app.authorize({ roles: AGGREGATE_ROLES }) },
+    async (request, reply) => {
+      const q = request.query as Query;
+      const date = dateOrToday('date', q.date, ctx.clock.today());
+      const { sel, secret } = selectionOf(request);
+      const body = await runner.memo(JSON.stringify(['indicateurs', date, sel, secret]), async () => {
+        const counts = await indicatorAt(runner, db, date, sel);
+        return { date, ...(secret ? protectIndicator(counts) : unprotected(counts)) };
+      });
+      return sendTable(request, reply, body, () => ({
+        name: `indicateurs-${date}`,
+        columns: ['date', ...countColumns],
+        rows: [body],
+      }));
+    },
+  );
+
+  app.get(
+    '/indicateurs/national',
+    { schema: nationalSchema, preHandler: app.authorize({ roles: EVERY_ROLE }) },
+    async (request, reply) => {
+      const q = request.query as Query;
+      const date = dateOrToday('date', q.date, ctx.clock.today());
+      const exact = request.principal.role === 'admin';
+      const body = await runner.memo(JSON.stringify(['national', date, exact]), async () => {
+        const counts = await indicatorAt(runner, db, date, { filters: {}, scope: null });
+        return { date, ...(exact ? unprotected(counts) : protectIndicator(counts)) };
+      });
+      return sendTable(request, reply, body, () => ({
+        name: `indicateurs-national-${date}`,
+        columns: ['date', ...countColumns],
+        rows: [body],
+      }));
+    },
+  );
+
+  app.get(
+    '/indicateurs/par/:dimension',
+    { schema: parSchema, preHandler: app.authorize({ roles: AGGREGATE_ROLES }) },
+    async (request, reply) => {
+      const { dimension } = request.params as { dimension: GroupDimension };
+      const q = request.query as Query;
+      const date = dateOrToday('date', q.date, ctx.clock.today());
+      const { sel, secret } = selectionOf(request);
+      const body = await runner.memo(JSON.stringify(['par', date, dimension, sel, secret]), async () => {
+        const groups = await indicatorsByAt(runner, db, date, dimension, sel);
+        const counts: Counts[] = groups.map((g) => g.counts);
+        const total = totalOf(counts);
+        const published: { rows: Published[]; total: Published } = secret
+          ? protectTable(counts, total)
+          : { rows: counts.map(unprotected), total: unprotected(total) };
+        const lignes = groups.map((g, i) => ({
+          code: g.code === '' ? null : g.code,
+          libelle: libelleOf(dimension, g.code, ctx.organismes),
+          ...published.rows[i]!,
+        }));
+        return { date, dimension, lignes, total: published.total };
+      });
+      return sendTable(request, reply, body, (): Table => ({
+        name: `indicateurs-par-${dimension}-${date}`,
+        columns: ['code', 'libelle', ...countColumns],
+        rows: [...body.lignes, { code: 'total', libelle: null, ...body.total }],
+      }));
+    },
+  );
+
+  app.get(
+    '/indicateurs/series',
+    { schema: seriesSchema, preHandler: app.authorize({ roles: AGGREGATE_ROLES }) },
+    async (request, reply) => {
+      const q = request.query as Query;
+      const from = parseDay('from', q.from!);
+      const to = parseDay('to', q.to!);
+      if (to < from) throw badField('to', 'doit être postérieure ou égale à from');
+      const pas = (q.pas ?? 'mois') as Pas;
+      if (stepsOf(from, to, pas).length > MAX_POINTS)
+        throw badField(
+          'pas',
+          `plus de ${MAX_POINTS} points : choisissez un pas plus long ou une période plus courte`,
+        );
+      const { sel, secret } = selectionOf(request);
+      const body = await runner.memo(JSON.stringify(['series', from, to, pas, sel, secret]), async () => {
+        const points = await series(runner, db, isoFromDay(from), isoFromDay(to), pas, sel);
+        const published = secret
+          ? protectRows(points.map((p) => p.counts))
+          : points.map((p) => unprotected(p.counts));
+        return {
+          from: isoFromDay(from),
+          to: isoFromDay(to),
+          pas,
+          points: points.map((p, i) => ({ date: p.date, ...published[i]! })),
+        };
+      });
+      return sendTable(request, reply, body, () => ({
+        name: `indicateurs-series-${pas}-${body.from}-${body.to}`,
+        columns: ['date', ...countColumns],
+        rows: body.points,
+      }));
+    },
+  );
+};

@@ -1,0 +1,28 @@
+/**
+ * The read API (issue 6): indicator, nominative-list and transmission routes under /api/v1, in
+ * one encapsulated plugin context with the API's error shape (400 naming the field, 401, 403) and
+ * one query runner (coalescing + short result cache, api/sql/runner.ts). Authentication comes
+ * from api/auth/plugin.ts (registered on the root, shared with other route families).
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import { apprenantsRoutes } from './apprenants/routes';
+import { useApiErrors } from './errors';
+import { indicateursRoutes } from './indicateurs/routes';
+import { organismesRoutes } from './organismes/routes';
+import { createQueryRunner } from './sql/runner';
+
+export interface ReadApiOptions {
+  /** Result cache lifetime of aggregate queries in ms (default 2000; 0: coalescing only). */
+  queryCacheTtlMs?: number;
+}
+
+export const readApi: FastifyPluginAsync<ReadApiOptions> = async (app, opts) => {
+  useApiErrors(app);
+  const runner = createQueryRunner(app.ctx.clickhouse, {
+    ttlMs: opts.queryCacheTtlMs,
+    observe: (kind, seconds) => app.metrics?.clickhouseQuery.observe({ kind }, seconds),
+  });
+  await app.register(indicateursRoutes, { runner });
+  await app.register(apprenantsRoutes, { runner });
+  await app.register(organismesRoutes, { runner });
+};

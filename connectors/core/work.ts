@@ -1,0 +1,217 @@
+/**
+ * The CPU-heavy part of the pipeline, in two steps per chunk of items, so that it can run on worker
+ * threads (worker-pool.ts) while the main thread talks to Redis and Kafka:
+ * 1. `normalise`: validate, normalise, fingerprint, candidate person keys; rejected items are
+ *    encoded for the dead-letter topic at once (their fate does not depend on any state);
+ * 2. `encode`: once the main thread has compared the fingerprints with the stored states and
+ *    decided which records changed (and their versions), seal the identities and Avro-encode the
+ *    change envelopes of those records only (an unchanged record costs no encryption, no Avro).
+ * The normalised records stay where step 1 ran until step 2 or `release`.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Context } from '../../infra/context';
+import { sealJson } from '../../infra/crypto';
+import type { EventCodec } from '../../infra/kafka/codec';
+import type { FrApprentissageTdb } from '../../schemas/generated/DossierApprenantChange';
+import type { RejectedRecord } from '../../schemas/generated/RejectedRecord';
+import { fingerprintOf, type Fingerprint } from './fingerprint';
+import { personKey, recordKey } from './identity';
+import type { ValidationIssue, Warning } from './issues';
+import { normaliseDossier, type NormaliseRefs, type NormalisedDossier } from './normalise';
+import { normaliseSiret, normaliseUai } from './normalise/identifiants';
+import { normaliseAnneeScolaire } from './normalise/scalars';
+import { validateStructure } from './validate';
+
+export interface Organisation {
+  uai: string;
+  siret: string;
+}
+
+export interface NormaliseTask {
+  connector: string;
+  /** Ingestion time (epoch ms) of the transmission. */
+  now: number;
+  items: readonly { input: unknown; location: string }[];
+  /** Only records whose responsable or formateur pair is this one are accepted (the API key's). */
+  authorised: Organisation | null;
+  /** The organisation of the transmission, for rejected items whose own cannot be read. */
+  organisme: Organisation | null;
+}
+
+export type NormalisedItem =
+  | {
+      ok: true;
+      key: string;
+      fingerprint: Fingerprint;
+      /** Person keys from the INE (when present) and from names + birth date (when present). */
+      personKeyIne: string | null;
+      personKeyNpd: string | null;
+      /** date_metier_mise_a_jour_statut (epoch ms), or null. */
+      eventTime: number | null;
+      organisation: Organisation;
+      warnings: Warning[];
+    }
+  | {
+      ok: false;
+      key: string | null;
+      organisation: Organisation | null;
+      errors: ValidationIssue[];
+      /** The RejectedRecord, Avro-encoded for the dead-letter topic. */
+      deadLetter: Uint8Array;
+    };
+
+/** What the main thread decided for one changed record (index within its task). */
+export interface Decision {
+  index: number;
+  operation: 'CREATE' | 'UPDATE';
+  version: number;
+  changed_fields: string[];
+  person_key: string | null;
+  source: FrApprentissageTdb.Source;
+}
+
+/** Encoded envelopes, aligned with the decisions; `latest` is null when its schema is the same as `changes`'. */
+export interface EncodedChanges {
+  changes: Uint8Array[];
+  latest: Uint8Array[] | null;
+}
+
+/** The two steps, bound to one context (its referentials, secrets and codec). */
+export interface WorkFunctions {
+  normalise(taskId: number, task: NormaliseTask): Promise<NormalisedItem[]>;
+  encode(taskId: number, now: number, decisions: readonly Decision[]): Promise<EncodedChanges>;
+  release(taskId: number): void;
+}
+
+/** Best-effort organisation and record key of a rejected item (for reports, snapshots and the DLQ key). */
+export function looseIdentity(input: unknown): { key: string | null; organisation: Organisation | null } {
+  if (typeof input !== 'object' || input === null) return { key: null, organisation: null };
+  const r = input as Record<string, unknown>;
+  let uai: string;
+  try {
+    uai = normaliseUai('etablissement_formateur_uai', r.etablissement_formateur_uai).value;
+  } catch {
+    return { key: null, organisation: null };
+  }
+  let siret = '';
+  try {
+    siret = normaliseSiret('etablissement_formateur_siret', r.etablissement_formateur_siret).value;
+  } catch {
+    /* the SIRET is what is wrong */
+  }
+  const id = String(r.id_erp_apprenant ?? '').trim();
+  let key: string | null = null;
+  try {
+    if (id) key = recordKey(uai, normaliseAnneeScolaire('annee_scolaire', r.annee_scolaire), id);
+  } catch {
+    /* no key without a year */
+  }
+  return { key, organisation: siret ? { uai, siret } : null };
+}
+
+const isOf = (img: NormalisedDossier['image'], o: Organisation) =>
+  (img.etablissement_formateur_uai === o.uai && img.etablissement_formateur_siret === o.siret) ||
+  (img.etablissement_responsable_uai === o.uai && img.etablissement_responsable_siret === o.siret);
+
+export function createWorkFunctions(ctx: Context): WorkFunctions {
+  const refs: NormaliseRefs = { organismes: ctx.organismes, territoires: ctx.territoires };
+  const retained = new Map<number, NormalisedDossier[]>();
+  let codec: EventCodec | undefined;
+  const getCodec = async () => (codec ??= await ctx.codec());
+
+  return {
+    async normalise(taskId, task) {
+      const c = await getCodec();
+      const dataKey = ctx.secrets.dataKey;
+      const secret = ctx.secrets.personKeySecret;
+      const dossiers: NormalisedDossier[] = new Array(task.items.length);
+      const out: NormalisedItem[] = new Array(task.items.length);
+      for (let i = 0; i < task.items.length; i++) {
+        const item = task.items[i]!;
+        const structural = validateStructure(item.input);
+        let errors: ValidationIssue[] = structural;
+        if (structural.length === 0) {
+          const r = normaliseDossier(item.input as Record<string, unknown>, refs);
+          if (r.ok && task.authorised && !isOf(r.dossier.image, task.authorised)) {
+            errors = [
+              {
+                code: 'ORGANISME_NON_AUTORISE',
+                path: 'etablissement_formateur_uai',
+                message: `etablissement_formateur_uai : ni le formateur ni le responsable de ce dossier n'est l'organisme de la clé d'API (UAI ${task.authorised.uai}, SIRET ${task.authorised.siret})`,
+              },
+            ];
+          } else if (r.ok) {
+            const d = r.dossier;
+            const img = d.image;
+            dossiers[i] = d;
+            out[i] = {
+              ok: true,
+              key: recordKey(img.etablissement_formateur_uai, img.annee_scolaire, img.id_erp_apprenant),
+              fingerprint: fingerprintOf(d),
+              personKeyIne: d.identite.ine ? personKey(secret, d) : null,
+              personKeyNpd:
+                d.naissance === null
+                  ? null
+                  : personKey(secret, { ...d, identite: { ...d.identite, ine: undefined } }),
+              eventTime: img.date_metier_mise_a_jour_statut,
+              organisation: {
+                uai: img.etablissement_formateur_uai,
+                siret: img.etablissement_formateur_siret,
+              },
+              warnings: d.warnings,
+            };
+            continue;
+          } else errors = r.errors;
+        }
+        const loose = looseIdentity(item.input);
+        const rejected: RejectedRecord = {
+          event_id: randomUUID(),
+          ingestion_time: task.now,
+          connector: task.connector,
+          organisme_uai: loose.organisation?.uai ?? task.organisme?.uai ?? null,
+          organisme_siret: loose.organisation?.siret ?? task.organisme?.siret ?? null,
+          location: item.location,
+          errors: errors.map((e) => ({ code: e.code, path: e.path, message: e.message })),
+          input_chiffre: sealJson(dataKey, item.input ?? null),
+        };
+        out[i] = { ok: false, ...loose, errors, deadLetter: await c.encode('deadLetter', rejected) };
+      }
+      retained.set(taskId, dossiers);
+      return out;
+    },
+
+    async encode(taskId, now, decisions) {
+      const c = await getCodec();
+      const dossiers = retained.get(taskId);
+      retained.delete(taskId);
+      if (!dossiers) throw new Error(`work: no normalised records for task ${taskId}`);
+      const dataKey = ctx.secrets.dataKey;
+      const same = c.ids[ctx.topics.changes] === c.ids[ctx.topics.latest];
+      const changes: Uint8Array[] = [];
+      const latest: Uint8Array[] | null = same ? null : [];
+      for (const dec of decisions) {
+        const d = dossiers[dec.index]!;
+        const img = d.image;
+        const envelope = {
+          event_id: randomUUID(),
+          operation: dec.operation,
+          record_key: recordKey(img.etablissement_formateur_uai, img.annee_scolaire, img.id_erp_apprenant),
+          person_key: dec.person_key,
+          version: dec.version,
+          source: dec.source,
+          event_time: img.date_metier_mise_a_jour_statut ?? now,
+          ingestion_time: now,
+          changed_fields: dec.changed_fields,
+          after: { ...img, identite_chiffree: sealJson(dataKey, d.identite) },
+        };
+        changes.push(await c.encode('changes', envelope));
+        latest?.push(await c.encode('latest', envelope));
+      }
+      return { changes, latest };
+    },
+
+    release(taskId) {
+      retained.delete(taskId);
+    },
+  };
+}

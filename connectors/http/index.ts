@@ -1,0 +1,48 @@
+/**
+ * The connectors' HTTP routes (data in), one Fastify plugin registered by api/app.ts:
+ * POST /api/v3/dossiers-apprenants (ERP push) and POST /api/v1/televersements (file upload), both
+ * authenticated by an organisation's API key and rate-limited per key (Redis counters, so that
+ * several API processes share them). The plugin owns its pipeline (idempotent producer), closed
+ * with the app.
+ */
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyInstance } from 'fastify';
+import { createPipeline, type Pipeline } from '../core/pipeline';
+import { hashKey, redisApiKeyStore } from './api-keys';
+import { bearerToken } from './auth';
+import { dossiersApprenantsRoute } from './dossiers-apprenants';
+import { televersementsRoute } from './televersements';
+
+export interface ConnectorRoutesOptions {
+  /** A pipeline to use instead of creating one (tests). */
+  pipeline?: Pipeline;
+}
+
+export async function connectorRoutes(
+  app: FastifyInstance,
+  opts: ConnectorRoutesOptions = {},
+): Promise<void> {
+  const ctx = app.ctx;
+  const pipeline = opts.pipeline ?? createPipeline(ctx);
+  const keys = redisApiKeyStore(ctx.redis, ctx.keys.apiKeys);
+  if (!opts.pipeline) app.addHook('onClose', async () => pipeline.close());
+
+  await app.register(rateLimit, {
+    max: ctx.config.TDB_API_RATE_LIMIT,
+    timeWindow: 60_000,
+    redis: ctx.redis,
+    nameSpace: ctx.keys.rateLimit,
+    // Per API key (hashed: the key itself never reaches Redis); requests without one, per address.
+    keyGenerator: (request) => {
+      const token = bearerToken(request);
+      return token ? `key:${hashKey(token)}` : `ip:${request.ip}`;
+    },
+    errorResponseBuilder: (_request, context) => ({
+      statusCode: 429,
+      status: 'ERROR',
+      message: `trop de requêtes pour cette clé d'API : ${context.max} par minute ; réessayez dans ${Math.ceil(context.ttl / 1000)} s`,
+    }),
+  });
+  dossiersApprenantsRoute(app, { pipeline, keys });
+  await televersementsRoute(app, { pipeline, keys });
+}

@@ -1,0 +1,79 @@
+/**
+ * The ClickHouse rows the processor writes besides the signed deltas and intervals of
+ * streams/facts/rows.ts: the `dossiers` row of a record's state and the `transitions` rows
+ * (infra/clickhouse/migrations/0001_fact_model.sql). Pure.
+ */
+import type { LearnerStatusTransition } from '../../schemas/generated/LearnerStatusTransition';
+import type { Dimensions } from '../facts/dimensions';
+import { isoFromDay } from '../status/calendar';
+import { statusAt } from '../status/engine';
+import type { Statut } from '../status/types';
+import type { LearnerState, Operation } from './state';
+
+/** Latest day a ClickHouse Date holds (2105-12-31), and its first (1970-01-01). */
+export const CH_MAX_DAY = 49_674;
+export const CH_MIN_DAY = 0;
+
+/** 'YYYY-MM-DD hh:mm:ss' in UTC: a ClickHouse DateTime whatever the input settings. */
+export function chDateTime(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+}
+
+export interface DossierRow extends Dimensions {
+  record_key: string;
+  version: number;
+  person_key: string;
+  operation: Operation;
+  deleted: 0 | 1;
+  code_commune_insee: string;
+  date_entree: string;
+  date_fin: string;
+  statut_en_cours: Statut;
+  identite_chiffree: string;
+  ingestion_time: string;
+}
+
+/**
+ * The dossiers row of a state (null when the record never had a valid image). The status en cours
+ * is the status on `today` (status-rules.md). A deleted record keeps its dimensions but no identity.
+ */
+export function dossierRow(
+  key: string,
+  s: LearnerState,
+  today: number,
+  ingestionMs: number,
+): DossierRow | null {
+  const rec = s.rec;
+  if (!rec) return null;
+  const deleted = s.op === 'DELETE';
+  return {
+    record_key: key,
+    version: s.v,
+    person_key: s.person_key ?? '',
+    operation: s.op,
+    deleted: deleted ? 1 : 0,
+    ...rec.dims,
+    code_commune_insee: rec.commune ?? '',
+    date_entree: isoFromDay(rec.entree),
+    date_fin: isoFromDay(rec.fin),
+    statut_en_cours: s.parcours ? statusAt(s.parcours, today) : (s.statut ?? 'INSCRIT'),
+    identite_chiffree: deleted ? '' : rec.identite,
+    ingestion_time: chDateTime(ingestionMs),
+  };
+}
+
+export function transitionRow(t: LearnerStatusTransition, departement: string) {
+  return {
+    event_id: t.event_id,
+    record_key: t.record_key,
+    person_key: t.person_key ?? '',
+    version: t.version,
+    statut_avant: t.from,
+    statut_apres: t.to,
+    date_effet: isoFromDay(t.effective_date),
+    cause: t.cause,
+    detected_at: chDateTime(t.detected_at),
+    organisme_uai: t.organisme_uai,
+    departement,
+  };
+}

@@ -1,0 +1,254 @@
+/**
+ * The indicators match, on a generated dataset, the counts computed independently from the same
+ * records with the status engine (computeParcours, counterAt): at past dates, today (including
+ * transitions caused by elapsed time alone) and in the future, with every filter, every group-by
+ * and series, through both fact tables (effectifs_deltas and the effectifs_territoire aggregate).
+ */
+import { dayFromIso } from '../../streams/status';
+import { COUNT_FIELDS, type Counts } from '../../api/secrecy';
+import type { Learner } from './support/facts';
+import { apiFixture, bearer, TODAY, type ApiFixture } from './support/app';
+import { CFD_TEMPS, counted, expectedBy, expectedCounts } from './support/dataset';
+
+let fx: ApiFixture;
+let admin: Record<string, string>;
+
+beforeAll(async () => {
+  fx = await apiFixture(2000);
+  admin = bearer(fx.token({ role: 'admin', scope: [] }));
+}, 120_000);
+
+afterAll(async () => {
+  await fx?.close();
+});
+
+const counts = (body: Record<string, unknown>): Counts =>
+  Object.fromEntries(COUNT_FIELDS.map((f) => [f, body[f]])) as Counts;
+
+async function get(url: string, headers: Record<string, string> = admin) {
+  const r = await fx.get(url, headers);
+  if (r.statusCode !== 200) throw new Error(`${url}: ${r.statusCode} ${r.body}`);
+  return r.json() as Record<string, unknown>;
+}
+
+/** The most frequent value of a dimension among counted learners (a filter value that selects many). */
+function frequent(key: (l: Learner) => string): string {
+  const n = new Map<string, number>();
+  for (const e of fx.ds.learners.filter(counted)) n.set(key(e.learner), (n.get(key(e.learner)) ?? 0) + 1);
+  return [...n.entries()].filter(([k]) => k !== '').sort((a, b) => b[1] - a[1])[0]![0];
+}
+
+describe('GET /api/v1/indicateurs', () => {
+  it.each(['2023-10-01', '2024-06-30', '2024-09-15', '2025-01-31', '2025-09-01'])(
+    'matches the status engine at %s',
+    async (date) => {
+      const body = await get(`/api/v1/indicateurs?date=${date}`);
+      expect(body.date).toBe(date);
+      expect(counts(body)).toEqual(expectedCounts(fx.ds, dayFromIso(date)));
+      expect(body.masque).toEqual([]);
+    },
+  );
+
+  it("uses today's date (the platform clock) when none is given", async () => {
+    const body = await get('/api/v1/indicateurs');
+    expect(body.date).toBe(TODAY);
+    const expected = expectedCounts(fx.ds, dayFromIso(TODAY));
+    expect(counts(body)).toEqual(expected);
+    expect(expected.apprenants).toBeGreaterThan(500); // the dataset is not trivially empty
+    expect(expected.rupturants).toBeGreaterThan(0);
+    expect(expected.abandons).toBeGreaterThan(0);
+  });
+
+  it('"today" includes transitions caused by elapsed time alone (RUPTURANT → ABANDON after 180 days)', async () => {
+    // Ruptures on 2024-08-01 and 2024-12-01; nothing received since. Day 181 without contract:
+    // 2025-01-28 for the first; the second is still RUPTURANT on 2025-03-15.
+    const at = async (date?: string) =>
+      counts(await get(`/api/v1/indicateurs?cfd=${CFD_TEMPS}${date ? `&date=${date}` : ''}`));
+    expect(await at('2025-01-27')).toEqual({
+      apprenants: 2,
+      apprentis: 0,
+      inscrits: 0,
+      rupturants: 2,
+      abandons: 0,
+    });
+    expect(await at('2025-01-28')).toEqual({
+      apprenants: 1,
+      apprentis: 0,
+      inscrits: 0,
+      rupturants: 1,
+      abandons: 1,
+    });
+    expect(await at()).toEqual({ apprenants: 1, apprentis: 0, inscrits: 0, rupturants: 1, abandons: 1 });
+    expect(await at('2025-05-30')).toEqual({
+      apprenants: 0,
+      apprentis: 0,
+      inscrits: 0,
+      rupturants: 0,
+      abandons: 2,
+    });
+  });
+
+  const dims: [string, (l: Learner) => string, (v: string) => string][] = [
+    ['region', (l) => l.dims.region, (v) => v],
+    ['departement', (l) => l.dims.departement, (v) => v],
+    ['academie', (l) => l.dims.academie, (v) => v],
+    ['zone_emploi', (l) => l.dims.zone_emploi, (v) => v],
+    ['uai', (l) => l.dims.organisme_uai, (v) => v],
+    ['siret', (l) => l.dims.organisme_siret, (v) => v],
+    ['cfd', (l) => l.dims.formation_cfd, (v) => v],
+    ['rncp', (l) => l.dims.formation_rncp, (v) => v],
+    ['niveau', (l) => l.dims.niveau, (v) => v],
+    ['domaine', (l) => l.dims.domaine, (v) => v],
+    ['tranche_age', (l) => l.dims.tranche_age, encodeURIComponent],
+    ['sexe', (l) => l.dims.sexe, (v) => v],
+    ['rqth', (l) => String(l.dims.rqth), (v) => v],
+  ];
+  it.each(dims)('filter %s matches the status engine', async (name, key, encode) => {
+    const value = name === 'rqth' ? '1' : frequent(key);
+    for (const date of ['2024-03-01', TODAY]) {
+      const body = await get(`/api/v1/indicateurs?date=${date}&${name}=${encode(value)}`);
+      expect(counts(body)).toEqual(expectedCounts(fx.ds, dayFromIso(date), (l) => key(l) === value));
+    }
+  });
+
+  it('combined filters (territory and non-territory) match', async () => {
+    const dep = frequent((l) => l.dims.departement);
+    const body = await get(`/api/v1/indicateurs?departement=${dep}&sexe=F&niveau=3`);
+    expect(counts(body)).toEqual(
+      expectedCounts(
+        fx.ds,
+        dayFromIso(TODAY),
+        (l) => l.dims.departement === dep && l.dims.sexe === 'F' && l.dims.niveau === '3',
+      ),
+    );
+  });
+});
+
+describe('GET /api/v1/indicateurs/par/{dimension}', () => {
+  const keys: Record<string, (l: Learner) => string> = {
+    region: (l) => l.dims.region,
+    departement: (l) => l.dims.departement,
+    academie: (l) => l.dims.academie,
+    zone_emploi: (l) => l.dims.zone_emploi,
+    organisme: (l) => l.dims.organisme_uai,
+    formation: (l) => l.dims.formation_cfd,
+    niveau: (l) => l.dims.niveau,
+  };
+  it.each(Object.keys(keys))(
+    'par %s matches the status engine, with a total equal to /indicateurs',
+    async (dimension) => {
+      for (const date of ['2024-02-15', TODAY]) {
+        const body = (await get(`/api/v1/indicateurs/par/${dimension}?date=${date}`)) as {
+          lignes: (Counts & { code: string | null; libelle: string | null })[];
+          total: Counts;
+        };
+        const expected = expectedBy(fx.ds, dayFromIso(date), keys[dimension]!);
+        const got = new Map(body.lignes.map((l) => [l.code ?? '', counts(l)]));
+        expect(got).toEqual(expected);
+        expect(counts(body.total)).toEqual(expectedCounts(fx.ds, dayFromIso(date)));
+        const codes = body.lignes.map((l) => l.code ?? '');
+        expect(codes).toEqual([...codes].sort());
+      }
+    },
+  );
+
+  it('group-by with a filter, and labels from the referentials', async () => {
+    const region = frequent((l) => l.dims.region);
+    const body = (await get(`/api/v1/indicateurs/par/departement?region=${region}`)) as {
+      lignes: (Counts & { code: string; libelle: string })[];
+    };
+    const expected = expectedBy(
+      fx.ds,
+      dayFromIso(TODAY),
+      (l) => l.dims.departement,
+      (l) => l.dims.region === region,
+    );
+    expect(new Map(body.lignes.map((l) => [l.code, counts(l)]))).toEqual(expected);
+    for (const l of body.lignes) expect(l.libelle).toEqual(expect.any(String));
+    const lyon = (await get('/api/v1/indicateurs/par/departement?departement=69')) as {
+      lignes: { libelle: string }[];
+    };
+    if (lyon.lignes.length) expect(lyon.lignes[0]!.libelle).toBe('Rhône');
+  });
+});
+
+describe('GET /api/v1/indicateurs/series', () => {
+  it('monthly over two years matches the status engine at each step', async () => {
+    const body = (await get('/api/v1/indicateurs/series?from=2023-03-15&to=2025-03-15&pas=mois')) as {
+      points: (Counts & { date: string })[];
+    };
+    expect(body.points).toHaveLength(25);
+    for (const p of body.points) expect(counts(p)).toEqual(expectedCounts(fx.ds, dayFromIso(p.date)));
+  });
+
+  it('weekly and daily, with filters (both fact tables)', async () => {
+    const region = frequent((l) => l.dims.region);
+    const w = (await get(
+      `/api/v1/indicateurs/series?from=2024-08-20&to=2024-10-20&pas=semaine&region=${region}`,
+    )) as {
+      points: (Counts & { date: string })[];
+    };
+    expect(w.points.map((p) => p.date).slice(0, 3)).toEqual(['2024-08-20', '2024-08-27', '2024-09-03']);
+    for (const p of w.points)
+      expect(counts(p)).toEqual(expectedCounts(fx.ds, dayFromIso(p.date), (l) => l.dims.region === region));
+    const d = (await get('/api/v1/indicateurs/series?from=2024-08-25&to=2024-09-10&pas=jour&sexe=M')) as {
+      points: (Counts & { date: string })[];
+    };
+    expect(d.points).toHaveLength(17);
+    for (const p of d.points)
+      expect(counts(p)).toEqual(expectedCounts(fx.ds, dayFromIso(p.date), (l) => l.dims.sexe === 'M'));
+  });
+
+  it('month steps keep the day of the month, clamped to short months', async () => {
+    const body = (await get('/api/v1/indicateurs/series?from=2024-01-31&to=2024-05-31&pas=mois')) as {
+      points: { date: string }[];
+    };
+    expect(body.points.map((p) => p.date)).toEqual([
+      '2024-01-31',
+      '2024-02-29',
+      '2024-03-31',
+      '2024-04-30',
+      '2024-05-31',
+    ]);
+  });
+
+  it('to before from, or too many points: 400 naming the field', async () => {
+    const a = await fx.get('/api/v1/indicateurs/series?from=2025-01-01&to=2024-01-01', admin);
+    expect(a.statusCode).toBe(400);
+    expect(a.json().champ).toBe('to');
+    const b = await fx.get('/api/v1/indicateurs/series?from=2000-01-01&to=2025-01-01&pas=jour', admin);
+    expect(b.statusCode).toBe(400);
+    expect(b.json().champ).toBe('pas');
+  });
+});
+
+describe('GET /api/v1/indicateurs/national', () => {
+  it('is public and equals the national indicators (secrecy applied)', async () => {
+    const body = await get('/api/v1/indicateurs/national', {});
+    const expected = expectedCounts(fx.ds, dayFromIso(TODAY));
+    for (const f of COUNT_FIELDS) if (body[f] !== null) expect(body[f]).toBe(expected[f]);
+    expect(body.apprenants).toBe(expected.apprenants);
+  });
+});
+
+describe('public role', () => {
+  it('gets the same figures as admin, except counts from 1 to 4 hidden (and secondary cells)', async () => {
+    const pub = (await get('/api/v1/indicateurs/par/departement', {})) as {
+      lignes: (Counts & { code: string; masque: string[] })[];
+    };
+    const exact = (await get('/api/v1/indicateurs/par/departement')) as {
+      lignes: (Counts & { code: string })[];
+    };
+    expect(pub.lignes.map((l) => l.code)).toEqual(exact.lignes.map((l) => l.code));
+    let hidden = 0;
+    pub.lignes.forEach((l, i) => {
+      for (const f of COUNT_FIELDS) {
+        const v = exact.lignes[i]![f];
+        if (v >= 1 && v <= 4) expect(l[f]).toBeNull();
+        if (l[f] === null) hidden++;
+        else expect(l[f]).toBe(v);
+      }
+    });
+    expect(hidden).toBeGreaterThan(0); // 2,000 learners over ~100 départements: small counts exist
+  });
+});

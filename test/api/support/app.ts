@@ -1,0 +1,91 @@
+/** A test namespace with the real referentials, a fixed clock, generated facts and the application. */
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../../api/app';
+import { signToken, type TokenRequest } from '../../../api/auth/tokens';
+import { createTestPlatform, SHARED_DATA, type TestPlatform } from '../../support/platform';
+import { loadDataset, type Dataset } from './dataset';
+
+/** "Today" of the API tests (TDB_CLOCK). */
+export const TODAY = '2025-03-15';
+
+/** An HTTP answer (fetch: Fastify's inject() cannot load its ESM-only cookie dependency under Jest on Node 20). */
+export interface Answer {
+  statusCode: number;
+  headers: Headers;
+  body: string;
+  buffer: Buffer;
+  json(): any; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+/** GET `path` on a listening server. */
+export async function httpGet(
+  base: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
+  const r = await fetch(base + path, { headers });
+  const buffer = Buffer.from(await r.arrayBuffer());
+  const body = buffer.toString('utf8');
+  return { statusCode: r.status, headers: r.headers, body, buffer, json: () => JSON.parse(body) };
+}
+
+export interface ApiFixture {
+  platform: TestPlatform;
+  app: FastifyInstance;
+  /** http://127.0.0.1:<port> of the listening app. */
+  base: string;
+  get(path: string, headers?: Record<string, string>): Promise<Answer>;
+  ds: Dataset;
+  token(req: Omit<TokenRequest, 'sub'> & { sub?: string }): string;
+  close(): Promise<void>;
+}
+
+/**
+ * createTestPlatform, tried up to three times: creating a namespace's topics can fail transiently
+ * while other test files create and delete theirs on the same broker.
+ */
+async function platformWithRetry(): Promise<TestPlatform> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await createTestPlatform({
+        TDB_CLOCK: TODAY,
+        TDB_ORGANISMES_CSV: `${SHARED_DATA}/organismes.csv`,
+        TDB_ZONES_EMPLOI_CSV: `${SHARED_DATA}/zones-emploi-communes.csv`,
+      });
+    } catch (err) {
+      if (attempt >= 3) throw err;
+    }
+  }
+}
+
+export async function apiFixture(count: number, opts: { seed?: number } = {}): Promise<ApiFixture> {
+  const platform = await platformWithRetry();
+  const { ctx } = platform;
+  const ds = await loadDataset(ctx, count, opts.seed);
+  // No result cache: tests compare each answer with the data as written.
+  const app = await buildApp(ctx, { logger: false, queryCacheTtlMs: 0 });
+  const base = await app.listen({ host: '127.0.0.1', port: 0 });
+  return {
+    platform,
+    app,
+    base,
+    get: (path, headers) => httpGet(base, path, headers),
+    ds,
+    token: (req) =>
+      signToken(
+        ctx.secrets.tokenSecret,
+        { sub: `test-${req.role}`, ...req },
+        ctx.territoires,
+        ctx.clock.now(),
+      ),
+    async close() {
+      try {
+        await app.close();
+      } finally {
+        await platform.cleanup();
+      }
+    },
+  };
+}
+
+export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });

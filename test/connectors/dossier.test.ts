@@ -1,0 +1,207 @@
+/**
+ * Validation (error codes and French messages), normalisation of a whole item into the record
+ * image, identity (record key, person key) and change fingerprints. Pure: no services.
+ */
+import { fingerprintOf, changedFields, FINGERPRINT_LAYOUT } from '../../connectors/core/fingerprint';
+import { personKey, recordKey } from '../../connectors/core/identity';
+import { normaliseDossier, type NormalisedDossier } from '../../connectors/core/normalise';
+import { validateStructure } from '../../connectors/core/validate';
+import { dossier, ORG_A, referentialOf } from './support';
+
+const refs = { organismes: referentialOf(ORG_A) };
+const ok = (rec: Record<string, unknown>): NormalisedDossier => {
+  const r = normaliseDossier(rec, refs);
+  if (!r.ok) throw new Error(JSON.stringify(r.errors));
+  return r.dossier;
+};
+const errorsOf = (rec: Record<string, unknown>) => {
+  const structural = validateStructure(rec);
+  if (structural.length > 0) return structural;
+  const r = normaliseDossier(rec, refs);
+  return r.ok ? [] : r.errors;
+};
+
+describe('structural validation (ajv, schemas/dossier-apprenant-v3.schema.ts)', () => {
+  test('a missing required field: CHAMP_REQUIS naming it', () => {
+    expect(errorsOf(dossier({ etablissement_formateur_uai: undefined }))).toEqual([
+      {
+        code: 'CHAMP_REQUIS',
+        path: 'etablissement_formateur_uai',
+        message: 'etablissement_formateur_uai : champ requis manquant',
+      },
+    ]);
+  });
+  test('a wrong JSON type: TYPE_INVALIDE with the expected type', () => {
+    expect(errorsOf(dossier({ nom_apprenant: 42 }))).toEqual([
+      { code: 'TYPE_INVALIDE', path: 'nom_apprenant', message: 'nom_apprenant : texte attendu' },
+    ]);
+  });
+  test('not an object', () => {
+    expect(validateStructure([1, 2])).toEqual([
+      { code: 'DOSSIER_NON_OBJET', path: '(dossier)', message: 'chaque dossier doit être un objet JSON' },
+    ]);
+  });
+  test('every error of an item is reported at once', () => {
+    const errors = errorsOf(
+      dossier({
+        etablissement_formateur_uai: '0751234A',
+        annee_scolaire: '2024-2027',
+        date_entree_formation: '31/02/2024',
+      }),
+    );
+    expect(errors.map((e) => `${e.code}@${e.path}`).sort()).toEqual([
+      'ANNEE_SCOLAIRE_INVALIDE@annee_scolaire',
+      'DATE_INVALIDE@date_entree_formation',
+      'UAI_CLE_INVALIDE@etablissement_formateur_uai',
+    ]);
+    expect(errors.find((e) => e.path === 'date_entree_formation')!.message).toBe(
+      "date_entree_formation : la date 31/02/2024 n'existe pas dans le calendrier (attendu AAAA-MM-JJ)",
+    );
+  });
+  test('blank required text: CHAMP_REQUIS', () => {
+    expect(errorsOf(dossier({ id_erp_apprenant: '   ' }))).toEqual([
+      { code: 'CHAMP_REQUIS', path: 'id_erp_apprenant', message: 'id_erp_apprenant : champ requis vide' },
+    ]);
+  });
+  test('personal values are never quoted in messages (they travel in clear in the dead-letter topic)', () => {
+    const errors = errorsOf(dossier({ date_de_naissance_apprenant: '31/02/2005' }));
+    expect(errors).toEqual([
+      {
+        code: 'DATE_INVALIDE',
+        path: 'date_de_naissance_apprenant',
+        message: 'date_de_naissance_apprenant : date illisible (attendu AAAA-MM-JJ)',
+      },
+    ]);
+  });
+});
+
+describe('the normalised image', () => {
+  test('values as the Avro DossierApprenant expects them', () => {
+    const d = ok(
+      dossier({
+        id_erp_apprenant: 1234,
+        sexe_apprenant: 'H',
+        formation_rncp: '34567',
+        nir_apprenant: '1 05 04 75 123 456 78',
+        rqth_apprenant: 'oui',
+        duree_theorique_formation: 2,
+        annee_formation: '1',
+        date_metier_mise_a_jour_statut: '2025-01-10T08:00:00Z',
+      }),
+    );
+    expect(d.image).toMatchObject({
+      id_erp_apprenant: '1234',
+      annee_scolaire: '2024-2025',
+      etablissement_formateur_uai: ORG_A.uai,
+      sexe_apprenant: 'M',
+      formation_rncp: 'RNCP34567',
+      nir_present: true,
+      rqth_apprenant: true,
+      duree_theorique_formation_mois: 24,
+      annee_formation: 1,
+      age_entree_formation: 19,
+      date_entree_formation: 19968,
+      date_metier_mise_a_jour_statut: Date.parse('2025-01-10T08:00:00Z'),
+      apprentissage: true,
+      avertissements: [],
+    });
+    // The NIR is never kept, not even in the encrypted identity.
+    expect(JSON.stringify(d)).not.toMatch(/123 456/);
+    expect(d.identite).toEqual({
+      nom: 'Dupont',
+      prenom: 'Léa',
+      date_de_naissance: '2005-04-12',
+      email_contact: 'lea.dupont@example.org',
+      tel_apprenant: '+33612345678',
+    });
+  });
+  test('a date-time with offset is the Europe/Paris calendar day, with a warning naming the field', () => {
+    const d = ok(dossier({ date_entree_formation: '2024-09-01T22:00:00.000Z' }));
+    expect(d.image.date_entree_formation).toBe(19968); // 2024-09-02 in Paris
+    expect(d.image.avertissements).toEqual(['DATE_HEURE_CONVERTIE:date_entree_formation']);
+  });
+  test('a missing commune is derived from a postcode with exactly one commune', () => {
+    const { loadTerritoires } = jest.requireActual('../../streams/referentiels/territoires');
+    const r = normaliseDossier(
+      dossier({ code_commune_insee_apprenant: undefined, code_postal_apprenant: '33000' }),
+      {
+        ...refs,
+        territoires: loadTerritoires({}),
+      },
+    );
+    expect(r.ok && r.dossier.image.code_commune_insee_apprenant).toBe('33063');
+    expect(r.ok && r.dossier.image.avertissements).toContain(
+      'COMMUNE_DEDUITE_DU_CODE_POSTAL:code_commune_insee_apprenant',
+    );
+  });
+});
+
+describe('identity', () => {
+  const secret = 'a-test-secret-of-32-characters!!';
+  test('record key = formateur UAI : annee_scolaire : id_erp_apprenant, never a name', () => {
+    const d = ok(dossier());
+    expect(
+      recordKey(d.image.etablissement_formateur_uai, d.image.annee_scolaire, d.image.id_erp_apprenant),
+    ).toBe('0010070W:2024-2025:A-0001');
+  });
+  test('person key: stable across spacing, case and accents of names', () => {
+    const a = personKey(secret, ok(dossier()));
+    const b = personKey(secret, ok(dossier({ nom_apprenant: '  DUPONT ', prenom_apprenant: 'LEA' })));
+    const c = personKey(secret, ok(dossier({ nom_apprenant: 'Dupônt', prenom_apprenant: ' léa  ' })));
+    expect(a).toMatch(/^[0-9a-f]{64}$/);
+    expect(b).toBe(a);
+    expect(c).toBe(a);
+    expect(personKey(secret, ok(dossier({ prenom_apprenant: 'Léo' })))).not.toBe(a);
+    expect(personKey('another-secret-of-32-characters!', ok(dossier()))).not.toBe(a);
+  });
+  test('person key: the INE when present, whatever the names', () => {
+    const a = personKey(secret, ok(dossier({ ine_apprenant: '1234567890A' })));
+    const b = personKey(secret, ok(dossier({ ine_apprenant: '1234567890a', nom_apprenant: 'Autre' })));
+    expect(b).toBe(a);
+    expect(a).not.toBe(personKey(secret, ok(dossier())));
+  });
+  test('no INE and no birth date: no person key (the pipeline keeps the previous one)', () => {
+    expect(personKey(secret, ok(dossier({ date_de_naissance_apprenant: undefined })))).toBeNull();
+  });
+});
+
+describe('change fingerprints', () => {
+  const fp = (o: Record<string, unknown> = {}) => fingerprintOf(ok(dossier(o)));
+  test('the same content in other shapes has the same fingerprint', () => {
+    const base = fp();
+    expect(
+      fp({
+        nom_apprenant: ' DUPONT ',
+        prenom_apprenant: 'lea',
+        annee_scolaire: '2024/2025',
+        etablissement_formateur_siret: '439 371 121 00013',
+        date_entree_formation: '02/09/2024',
+        tel_apprenant: '+33 6 12 34 56 78',
+        email_contact: 'LEA.DUPONT@example.org',
+      }),
+    ).toEqual(base);
+  });
+  test('date_metier_mise_a_jour_statut alone is not a change (it moves at every export)', () => {
+    expect(fp({ date_metier_mise_a_jour_statut: '2025-03-01T00:00:00Z' })).toEqual(
+      fp({ date_metier_mise_a_jour_statut: '2025-01-01T00:00:00Z' }),
+    );
+  });
+  test('a change lists exactly the changed fields', () => {
+    const before = fp();
+    const after = fp({ contrat_date_rupture: '2025-01-15', formation_cfd: '40022106' });
+    expect(changedFields(before, FINGERPRINT_LAYOUT, after)).toEqual(['formation_cfd', 'contrats']);
+  });
+  test('a birth date missing once is a hole, not a change', () => {
+    expect(changedFields(fp(), FINGERPRINT_LAYOUT, fp({ date_de_naissance_apprenant: undefined }))).toEqual(
+      [],
+    );
+    expect(
+      changedFields(fp(), FINGERPRINT_LAYOUT, fp({ date_de_naissance_apprenant: '2005-04-13' })),
+    ).toEqual(['date_de_naissance_apprenant']);
+  });
+  test('a state written with another layout reports every field', () => {
+    const before = fp();
+    const after = fp({ formation_cfd: '40022106' });
+    expect(changedFields(before, FINGERPRINT_LAYOUT + 1, after).length).toBeGreaterThan(40);
+  });
+});
