@@ -29,9 +29,9 @@ import type { TransmissionReport } from '../../schemas/generated/TransmissionRep
 import { changedFields, FINGERPRINT_LAYOUT } from './fingerprint';
 import type { ValidationIssue, Warning } from './issues';
 import { redisStateStore, type RecordState, type StateStore } from './state-store';
-import { createStageRunner, type PreparedUnit } from './stages';
+import { createStageRunner, type PreparedUnit, type TopicBatch } from './stages';
 import type { Decision, Organisation } from './work';
-import { defaultPoolSize, inThreadPool, workerThreadPool, type WorkPool } from './worker-pool';
+import { defaultPoolSize, hybridPool, inThreadPool, workerThreadPool, type WorkPool } from './worker-pool';
 
 export type { Organisation } from './work';
 
@@ -86,6 +86,8 @@ export interface IngestResult {
 
 /** Items per Redis round trip and per `sendBatch`. */
 export const CHUNK_SIZE = 2000;
+/** Transmissions smaller than this are normalised and encoded in the calling thread (worker-pool.ts hybridPool). */
+const SMALL_TASK = 64;
 /** Chunks normalised ahead of their turn (bounds the memory of a large file). */
 const READ_AHEAD = 4;
 
@@ -136,8 +138,11 @@ export function createPipeline(ctx: Context, opts: PipelineOptions = {}): Pipeli
   // Started on first use: building the app (tests, the read API) must not start threads.
   let poolInstance: WorkPool | undefined;
   const getPool = () =>
-    (poolInstance ??= workers > 0 ? workerThreadPool(ctx.config, workers) : inThreadPool(ctx));
-  const stages = createStageRunner();
+    (poolInstance ??=
+      workers > 0
+        ? hybridPool(inThreadPool(ctx), workerThreadPool(ctx.config, workers), SMALL_TASK)
+        : inThreadPool(ctx));
+  const stages = createStageRunner((batches) => send(batches));
   const readAhead = semaphore(READ_AHEAD);
   let producer: Promise<Producer> | undefined;
 
@@ -148,7 +153,7 @@ export function createPipeline(ctx: Context, opts: PipelineOptions = {}): Pipeli
       return p;
     })());
 
-  async function send(topicMessages: { topic: string; messages: Message[] }[]): Promise<void> {
+  async function send(topicMessages: TopicBatch[]): Promise<void> {
     const batches = topicMessages.filter((tm) => tm.messages.length > 0);
     if (batches.length === 0) return;
     opts.onSend?.(batches);
@@ -306,12 +311,11 @@ export function createPipeline(ctx: Context, opts: PipelineOptions = {}): Pipeli
       } else getPool().release(handle);
       return {
         states: pending,
-        send: () =>
-          send([
-            { topic: ctx.topics.changes, messages: changes },
-            { topic: ctx.topics.latest, messages: latest },
-            { topic: ctx.topics.deadLetter, messages: dead },
-          ]),
+        messages: [
+          { topic: ctx.topics.changes, messages: changes },
+          { topic: ctx.topics.latest, messages: latest },
+          { topic: ctx.topics.deadLetter, messages: dead },
+        ],
         commit: () => store.write(pending),
       };
     };
@@ -363,12 +367,11 @@ export function createPipeline(ctx: Context, opts: PipelineOptions = {}): Pipeli
       }
       return {
         states: flagged,
-        send: () =>
-          send([
-            { topic: ctx.topics.changes, messages: changes },
-            { topic: ctx.topics.latest, messages: latest },
-            { topic: ctx.topics.transmissions, messages: reports },
-          ]),
+        messages: [
+          { topic: ctx.topics.changes, messages: changes },
+          { topic: ctx.topics.latest, messages: latest },
+          { topic: ctx.topics.transmissions, messages: reports },
+        ],
         async commit() {
           await store.write(flagged);
           for (const [scope, keys] of present) {

@@ -1,23 +1,37 @@
 /**
  * Two-stage ordering of the pipeline's work units (chunks of records, end-of-transmission units):
- * a unit is *prepared* (CPU work and state reads) while the previous unit is being *sent* (broker
+ * a unit is *prepared* (CPU work and state reads) while earlier units are being *sent* (broker
  * acknowledgement, state writes), so that the CPU does not sit idle while the broker works.
  *
+ * Group commit: when the broker answers, every unit prepared meanwhile is sent in ONE request
+ * (their messages concatenated in unit order), then committed in order. Many small transmissions
+ * arriving together (ERPs pushing a few records each) thus share a broker round trip instead of
+ * queueing for one each.
+ *
  * Guarantees:
- * - units are prepared one at a time and sent one at a time, both in submission order;
- * - a unit's preparation sees every state written by earlier units: the states of units sent
- *   already are in the store; those of the (at most one) unit still in flight are kept in memory
- *   (`recent`) until the unit after next is prepared;
- * - a failed send fails every unit prepared before the failure was known (they may depend on the
- *   lost states) and clears the in-memory states; later units start again from the store.
+ * - units are prepared one at a time and sent in submission order (a group keeps the order of its
+ *   units' messages, hence the order per partition);
+ * - a unit's preparation sees every state written by earlier units: the states of units committed
+ *   already are in the store; those of earlier units not yet committed are kept in memory
+ *   (`recent`) until their commit, and a unit sees a snapshot of them taken when its preparation
+ *   starts (so that a commit during the preparation cannot hide a state from it);
+ * - a failed send fails its whole group and every unit prepared before the failure was known (they
+ *   may depend on the lost states) and clears the in-memory states; later units start again from
+ *   the store.
  */
+import type { Message } from '../../infra/kafka/client';
 import type { RecordState } from './state-store';
+
+export interface TopicBatch {
+  topic: string;
+  messages: Message[];
+}
 
 export interface PreparedUnit {
   /** States to write after the send was acknowledged. */
   states: ReadonlyMap<string, RecordState>;
-  /** Sends the unit's messages (the broker's acknowledgement ends the promise). */
-  send(): Promise<void>;
+  /** The unit's messages, per topic. */
+  messages: TopicBatch[];
   /** Writes after the send (states, snapshot members). */
   commit(): Promise<void>;
 }
@@ -39,51 +53,123 @@ export class StaleUnitError extends Error {
   override name = 'StaleUnitError';
 }
 
-export function createStageRunner(): StageRunner {
+interface Queued {
+  n: number;
+  /** Set once prepared (or failed to prepare). */
+  ready?: { unit: PreparedUnit; epoch: number } | { error: unknown };
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+/** Concatenates the units' messages per topic, in unit order (the first unit's topics first). */
+export function mergeBatches(units: readonly PreparedUnit[]): TopicBatch[] {
+  const byTopic = new Map<string, Message[]>();
+  for (const u of units) {
+    for (const b of u.messages) {
+      if (b.messages.length === 0) continue;
+      const list = byTopic.get(b.topic);
+      if (list) list.push(...b.messages);
+      else byTopic.set(b.topic, [...b.messages]);
+    }
+  }
+  return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+}
+
+/** `send` delivers one group's messages (one broker request); it rejects when they were not all acknowledged. */
+export function createStageRunner(send: (batches: TopicBatch[]) => Promise<void>): StageRunner {
   let seq = 0;
   let epoch = 0;
   let prepareTail: Promise<unknown> = Promise.resolve();
-  let sendTail: Promise<unknown> = Promise.resolve();
-  const sentDone = new Map<number, Promise<unknown>>();
+  /** Resolves when every unit submitted so far was sent and committed (or failed). */
+  let doneTail: Promise<unknown> = Promise.resolve();
   const recent = new Map<string, { state: RecordState; seq: number; epoch: number }>();
+  const queue: Queued[] = [];
+  let pumping = false;
   const settle = (p: Promise<unknown>) =>
     p.then(
       () => undefined,
       () => undefined,
     );
 
-  return {
-    submit(prepare, barrier = false) {
-      const n = ++seq;
-      const sendBefore = sendTail;
-      const prepared = prepareTail.then(async () => {
-        await (barrier ? sendBefore : (sentDone.get(n - 2) ?? Promise.resolve()));
-        const myEpoch = epoch;
-        for (const [k, v] of recent) if (v.seq <= n - 2 || v.epoch !== myEpoch) recent.delete(k);
-        const unit = await prepare((key) => {
-          const r = recent.get(key);
-          return r && r.epoch === myEpoch ? r.state : undefined;
-        });
-        for (const [k, s] of unit.states) recent.set(k, { state: s, seq: n, epoch: myEpoch });
-        return { unit, myEpoch };
-      });
-      prepareTail = settle(prepared);
-      const sent = Promise.all([prepared, sendBefore]).then(async ([{ unit, myEpoch }]) => {
-        if (myEpoch !== epoch)
-          throw new StaleUnitError('an earlier batch could not be sent: this one was not sent either');
+  /** Sends the prepared units at the head of the queue, in groups, until it meets one not yet prepared. */
+  async function pump(): Promise<void> {
+    if (pumping) return;
+    pumping = true;
+    try {
+      while (queue.length > 0 && queue[0]!.ready) {
+        const group: Queued[] = [];
+        while (queue.length > 0 && queue[0]!.ready) {
+          const q = queue[0]!;
+          const r = q.ready!;
+          if ('error' in r) {
+            if (group.length > 0) break; // send what precedes it first
+            queue.shift();
+            q.reject(r.error);
+            continue;
+          }
+          if (r.epoch !== epoch) {
+            if (group.length > 0) break;
+            queue.shift();
+            q.reject(new StaleUnitError('an earlier batch could not be sent: this one was not sent either'));
+            continue;
+          }
+          group.push(queue.shift()!);
+        }
+        if (group.length === 0) continue;
+        const units = group.map((q) => (q.ready as { unit: PreparedUnit }).unit);
         try {
-          await unit.send();
-          await unit.commit();
+          const batches = mergeBatches(units);
+          if (batches.length > 0) await send(batches);
+          for (const u of units) await u.commit();
+          // Committed: their states are in the store now.
+          const last = group[group.length - 1]!.n;
+          for (const [k, v] of recent) if (v.seq <= last) recent.delete(k);
+          for (const q of group) q.resolve();
         } catch (err) {
           epoch++;
           recent.clear();
-          throw err;
+          for (const q of group) q.reject(err);
         }
+      }
+    } finally {
+      pumping = false;
+    }
+  }
+
+  return {
+    submit(prepare, barrier = false) {
+      const n = ++seq;
+      const doneBefore = doneTail;
+      let resolve!: () => void;
+      let reject!: (err: unknown) => void;
+      const finished = new Promise<void>((res, rej) => {
+        resolve = res;
+        reject = rej;
       });
-      sendTail = settle(sent);
-      sentDone.set(n, sendTail);
-      sentDone.delete(n - 3);
-      return sent;
+      const entry: Queued = { n, resolve, reject };
+      queue.push(entry);
+      const prepared = prepareTail.then(async () => {
+        if (barrier) await doneBefore;
+        const myEpoch = epoch;
+        const seen = new Map<string, RecordState>();
+        for (const [k, v] of recent) if (v.epoch === myEpoch) seen.set(k, v.state);
+        const unit = await prepare((key) => seen.get(key));
+        for (const [k, s] of unit.states) recent.set(k, { state: s, seq: n, epoch: myEpoch });
+        return { unit, epoch: myEpoch };
+      });
+      prepareTail = settle(prepared);
+      prepared.then(
+        (r) => {
+          entry.ready = r;
+          void pump();
+        },
+        (error: unknown) => {
+          entry.ready = { error };
+          void pump();
+        },
+      );
+      doneTail = settle(finished);
+      return finished;
     },
   };
 }

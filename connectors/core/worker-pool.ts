@@ -55,6 +55,23 @@ export function defaultPoolSize(cores: number): number {
   return Math.max(1, Math.min(4, cores));
 }
 
+/**
+ * Small tasks in the calling thread, large ones on the worker threads. A thread round trip costs
+ * more than normalising a handful of records, and the pipeline prepares its units one at a time:
+ * an ERP pushing a few records must not wait for two thread hops.
+ */
+export function hybridPool(inThread: WorkPool, workers: WorkPool, smallTask: number): WorkPool {
+  const of = (handle: WorkHandle) => (handle.worker === -1 ? inThread : workers);
+  return {
+    normalise: (task) => (task.items.length < smallTask ? inThread : workers).normalise(task),
+    encode: (handle, now, decisions) => of(handle).encode(handle, now, decisions),
+    release: (handle) => of(handle).release(handle),
+    close: async () => {
+      await Promise.all([inThread.close(), workers.close()]);
+    },
+  };
+}
+
 export function workerThreadPool(config: Config, size: number): WorkPool {
   const entry = path.join(__dirname, 'worker-entry.js');
   const pending = new Map<

@@ -146,9 +146,11 @@ export async function runDemo(c: Config, opts: DemoOptions): Promise<void> {
     })) {
       const uai = String(d.etablissement_formateur_uai);
       const siret = String(d.etablissement_responsable_siret);
-      const entry = byOrganisation.get(uai) ?? { uai, siret, items: [] };
+      // One organisation = one (UAI, SIRET) pair: a UAI may have several SIRETs in the referential.
+      const id = `${uai}:${siret}`;
+      const entry = byOrganisation.get(id) ?? { uai, siret, items: [] };
       entry.items.push(d);
-      byOrganisation.set(uai, entry);
+      byOrganisation.set(id, entry);
     }
     const keys = await demoKeys(ctx, byOrganisation);
     progress.ok(`${byOrganisation.size.toLocaleString('fr-FR')} organisations, one API key each`);

@@ -170,6 +170,16 @@ function prng(seed: number) {
 
 const pad = (n: number, w: number) => String(n).padStart(w, '0');
 
+/** A copy of `list` in a deterministic random order (Fisher–Yates). */
+function shuffled<T>(list: readonly T[], r: ReturnType<typeof prng>): T[] {
+  const out = [...list];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = r.int(0, i);
+    [out[i], out[j]] = [out[j] as T, out[i] as T];
+  }
+  return out;
+}
+
 /** The school year ("YYYY-YYYY") a training entry day belongs to (years start on 1 August). */
 export function anneeScolaireOf(day: number): string {
   const [y, m] = isoFromDay(day).split('-').map(Number) as [number, number];
@@ -180,7 +190,10 @@ export function anneeScolaireOf(day: number): string {
 export function* generateDossiers(opts: GenerateOptions): Generator<DossierV3> {
   const r = prng(opts.seed ?? 42);
   const organismes = opts.organismes.all.filter((o) => o.nature !== 'responsable');
-  const pool = organismes.length > 0 ? organismes : opts.organismes.all;
+  const pool = shuffled(
+    organismes.length > 0 ? organismes : opts.organismes.all,
+    prng((opts.seed ?? 42) + 1),
+  );
   if (pool.length === 0) throw new Error('generateDossiers: the organisations referential is empty');
   const messy = opts.messyShare ?? 0.05;
   const todayIso = isoFromDay(opts.today);
@@ -188,7 +201,9 @@ export function* generateDossiers(opts: GenerateOptions): Generator<DossierV3> {
   const counters = new Map<string, number>();
 
   for (let i = 0; i < opts.count; i++) {
-    const org: Organisme = r.pick(pool);
+    // Sizes of training organisations are very unequal (a few large CFAs, many small ones): a
+    // skewed draw gives the top 10 % of organisations about 40 % of the learners.
+    const org: Organisme = pool[Math.floor(pool.length * r.next() ** 2.5)] as Organisme;
     const formation = r.pick(FORMATIONS);
     // Entry: the September of this or last school year (a few start late, in winter).
     const startYear = r.chance(0.55) ? thisYear : thisYear - 1;

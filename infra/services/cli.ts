@@ -13,6 +13,7 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { bootstrapNamespace } from '../bootstrap';
+import { createRedis, deleteNamespaceKeys } from '../redis/client';
 import { config, type Config } from '../config';
 import { startApp, stopApp, appStatus } from './app';
 import { clickhouseStatus, startClickHouse, stopClickHouse } from './clickhouse';
@@ -95,10 +96,22 @@ export function registerServicesCommand(program: Command): void {
     });
   services
     .command('reset')
-    .description(`stop everything and delete the data dir (TDB_DATA_DIR); downloads are kept`)
+    .description(
+      "stop everything, delete the data dir (TDB_DATA_DIR) and the namespace's keys in a Redis the platform did not start; downloads are kept",
+    )
     .action(async () => {
       const c = config();
       const progress = consoleProgress();
+      // A Redis the platform did not start keeps running: wipe the namespace's keys in it, or the
+      // state (CDC fingerprints, learners) would outlive the facts it describes.
+      if (!c.REDIS_URL && redisStatus(c) === undefined && (await redisPing(c.REDIS_PORT))) {
+        const redis = createRedis(c);
+        const n = await deleteNamespaceKeys(redis, c.TDB_NAMESPACE);
+        await redis.quit();
+        progress.ok(
+          `deleted ${n} Redis key(s) of namespace ${c.TDB_NAMESPACE} (Redis not started by the platform)`,
+        );
+      }
       await stopServices(c, progress);
       fs.rmSync(c.TDB_DATA_DIR, { recursive: true, force: true });
       progress.ok(`deleted ${c.TDB_DATA_DIR}`);
