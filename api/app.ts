@@ -23,7 +23,7 @@ declare module 'fastify' {
 export interface BuildAppOptions {
   /** Fastify's logger: true (pino JSON on stderr, the default) or false (tests). */
   logger?: boolean;
-  /** Result cache lifetime of the read API's aggregate queries in ms (default 2000; 0: coalescing only). */
+  /** Result cache lifetime of the read API's aggregate queries in ms (default TDB_API_CACHE_MS; 0: coalescing only). */
   queryCacheTtlMs?: number;
 }
 

@@ -12,14 +12,14 @@ import { organismesRoutes } from './organismes/routes';
 import { createQueryRunner } from './sql/runner';
 
 export interface ReadApiOptions {
-  /** Result cache lifetime of aggregate queries in ms (default 2000; 0: coalescing only). */
+  /** Result cache lifetime of aggregate queries in ms (default TDB_API_CACHE_MS, 500; 0: coalescing only). */
   queryCacheTtlMs?: number;
 }
 
 export const readApi: FastifyPluginAsync<ReadApiOptions> = async (app, opts) => {
   useApiErrors(app);
   const runner = createQueryRunner(app.ctx.clickhouse, {
-    ttlMs: opts.queryCacheTtlMs,
+    ttlMs: opts.queryCacheTtlMs ?? app.ctx.config.TDB_API_CACHE_MS,
     observe: (kind, seconds) => app.metrics?.clickhouseQuery.observe({ kind }, seconds),
   });
   await app.register(indicateursRoutes, { runner });

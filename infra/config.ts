@@ -44,6 +44,12 @@ const schema = z.object({
   REDIS_PORT: port(6379),
   API_HOST: z.string().default('127.0.0.1'),
   API_PORT: port(3000),
+  /**
+   * How long the read API keeps an aggregate answer (ms). Identical requests in flight always share
+   * one query; a short cache absorbs dashboards polling the same figures. Freshness = processor
+   * latency + this: keep it well under a second. 0: coalescing only.
+   */
+  TDB_API_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(500),
   /** Explicit URLs win over the ports above (to use services that run elsewhere). */
   KAFKA_BROKERS: z.string().optional(),
   SCHEMA_REGISTRY_URL: z.string().url().optional(),

@@ -4,6 +4,7 @@
  * reference date, how many rows were disclosed. Written before the response is sent: a read that
  * cannot be logged is not served. Reused by the Mission Locale alerts routes (issue 7).
  */
+import { recordAccess } from '../../infra/audit/access-log';
 import type { ClickHouse } from '../../infra/clickhouse/client';
 import type { Principal } from '../auth/tokens';
 
@@ -22,17 +23,6 @@ export interface AccessLogEntry {
 }
 
 export async function logNominativeAccess(ch: ClickHouse, e: AccessLogEntry): Promise<void> {
-  await ch.insert('acces_nominatifs', [
-    {
-      at: new Date(e.at).toISOString().slice(0, 19) + 'Z',
-      request_id: e.requestId,
-      role: e.principal.role,
-      sujet: e.principal.sub,
-      perimetre: [...e.principal.scope],
-      route: e.route,
-      parametres: JSON.stringify(e.parametres),
-      date_reference: e.dateReference,
-      lignes: e.lignes,
-    },
-  ]);
+  const { principal, ...rest } = e;
+  await recordAccess(ch, { ...rest, role: principal.role, sujet: principal.sub, perimetre: principal.scope });
 }

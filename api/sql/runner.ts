@@ -6,7 +6,7 @@
  *   api/plugins/metrics.ts);
  * - `memo(key, compute)`: request coalescing (identical requests in flight share one computation,
  *   so a dashboard page opened by many users at once costs one query) and a short result cache
- *   (`ttlMs`, default 2 s; 0 keeps only the coalescing). Indicators are near-real-time: the
+ *   (`ttlMs`, default 500 ms from TDB_API_CACHE_MS; 0 keeps only the coalescing). Indicators are near-real-time: the
  *   processor writes in batches, and a few seconds of staleness is the documented freshness. The
  *   key is the normalised request (route, date, filters, scope, secrecy), so the cached value is
  *   the final answer (counts summed, series cumulated, secrecy applied). Errors are never cached.
@@ -31,7 +31,7 @@ export interface QueryRunner {
 }
 
 export function createQueryRunner(ch: ClickHouse, opts: QueryRunnerOptions = {}): QueryRunner {
-  const ttl = opts.ttlMs ?? 2000;
+  const ttl = opts.ttlMs ?? 500;
   const max = opts.maxEntries ?? 2000;
   const entries = new Map<string, { expires: number; result: Promise<unknown> }>();
 

@@ -151,7 +151,7 @@ const FORMATIONS: { nsf: string; niveau: string; libelle: string; annees: number
 const CAUSES_RUPTURE = ['démission', 'rupture conventionnelle', 'licenciement', "rupture période d'essai"];
 
 /** Mulberry32: small, fast, good enough for simulation; deterministic per seed. */
-function prng(seed: number) {
+export function prng(seed: number) {
   let a = seed >>> 0 || 1;
   const next = () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -17,6 +17,9 @@ import { logger } from '../log';
 
 export type { Producer, Consumer, EachBatchPayload, Message, KafkaMessage, Admin } from 'kafkajs';
 
+// The default partitioner is chosen explicitly (createIdempotentProducer); kafkajs' v2 notice is noise.
+process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
+
 const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.ERROR]: 'error',
   [logLevel.WARN]: 'warn',

@@ -6,7 +6,15 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config';
-import { adoptRunning, runningPid, ServiceError, startDaemon, stopDaemon, waitUntil } from './daemon';
+import {
+  adoptRunning,
+  portReleased,
+  runningPid,
+  ServiceError,
+  startDaemon,
+  stopDaemon,
+  waitUntil,
+} from './daemon';
 import { requireCommand } from './kafka';
 import { httpGet, tcpOpen } from './probes';
 import type { Progress } from './progress';
@@ -119,7 +127,11 @@ export async function startClickHouse(c: Config, progress: Progress): Promise<vo
     progress.ok(`clickhouse already running on 127.0.0.1:${c.CLICKHOUSE_HTTP_PORT}`);
     return;
   }
-  if ((await tcpOpen(c.CLICKHOUSE_HTTP_PORT)) || (await tcpOpen(c.CLICKHOUSE_TCP_PORT))) {
+  if (
+    !(await portReleased(
+      async () => (await tcpOpen(c.CLICKHOUSE_HTTP_PORT)) || (await tcpOpen(c.CLICKHOUSE_TCP_PORT)),
+    ))
+  ) {
     throw new ServiceError(
       `clickhouse: port ${c.CLICKHOUSE_HTTP_PORT} or ${c.CLICKHOUSE_TCP_PORT} is taken by another process (set CLICKHOUSE_HTTP_PORT / CLICKHOUSE_TCP_PORT)`,
     );

@@ -150,3 +150,16 @@ export async function adoptRunning(
     throw err;
   }
 }
+
+/**
+ * False when `isTaken()` stays true for `timeoutMs`: a port held by a process of ours that is
+ * still exiting (killed a moment ago) is released within seconds; a foreign one is not.
+ */
+export async function portReleased(isTaken: () => Promise<boolean>, timeoutMs = 15_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (await isTaken()) {
+    if (Date.now() > deadline) return false;
+    await sleep(250);
+  }
+  return true;
+}

@@ -8,7 +8,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config';
 import { kafkaReady } from '../kafka/admin';
-import { adoptRunning, runningPid, ServiceError, startDaemon, stopDaemon, waitUntil } from './daemon';
+import {
+  adoptRunning,
+  portReleased,
+  runningPid,
+  ServiceError,
+  startDaemon,
+  stopDaemon,
+  waitUntil,
+} from './daemon';
 import { tcpOpen } from './probes';
 import type { Progress } from './progress';
 
@@ -91,7 +99,7 @@ export async function startKafka(c: Config, progress: Progress): Promise<void> {
     progress.ok(`kafka already running on 127.0.0.1:${c.KAFKA_PORT}`);
     return;
   }
-  if (await tcpOpen(c.KAFKA_PORT)) {
+  if (!(await portReleased(() => tcpOpen(c.KAFKA_PORT)))) {
     throw new ServiceError(`kafka: port ${c.KAFKA_PORT} is taken by another process (set KAFKA_PORT)`);
   }
   const classpath = ensureKafkaJars(c, progress);

@@ -13,7 +13,15 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config';
-import { adoptRunning, runningPid, ServiceError, startDaemon, stopDaemon, waitUntil } from './daemon';
+import {
+  adoptRunning,
+  portReleased,
+  runningPid,
+  ServiceError,
+  startDaemon,
+  stopDaemon,
+  waitUntil,
+} from './daemon';
 import { httpGet, tcpOpen } from './probes';
 import type { Progress } from './progress';
 
@@ -106,7 +114,7 @@ export async function startSchemaRegistry(c: Config, progress: Progress): Promis
     progress.ok(`schema registry already running on ${c.schemaRegistryUrl}`);
     return;
   }
-  if (await tcpOpen(c.SCHEMA_REGISTRY_PORT)) {
+  if (!(await portReleased(() => tcpOpen(c.SCHEMA_REGISTRY_PORT)))) {
     throw new ServiceError(
       `schema registry: port ${c.SCHEMA_REGISTRY_PORT} is taken by another process (set SCHEMA_REGISTRY_PORT)`,
     );

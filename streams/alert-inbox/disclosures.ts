@@ -3,6 +3,7 @@
  * API's nominative reads (ClickHouse `acces_nominatifs`, migration 0200; the API writes it through
  * api/apprenants/access-log.ts): who received what, when. No personal data in the row.
  */
+import { recordAccess } from '../../infra/audit/access-log';
 import type { ClickHouse } from '../../infra/clickhouse/client';
 
 export interface Disclosure {
@@ -21,17 +22,6 @@ export interface Disclosure {
 }
 
 export async function logDisclosure(ch: ClickHouse, d: Disclosure): Promise<void> {
-  await ch.insert('acces_nominatifs', [
-    {
-      at: new Date(d.at).toISOString().slice(0, 19) + 'Z',
-      request_id: d.requestId,
-      role: 'mission_locale',
-      sujet: d.sujet,
-      perimetre: [d.missionLocale],
-      route: d.route,
-      parametres: JSON.stringify(d.parametres),
-      date_reference: d.dateReference,
-      lignes: d.lignes,
-    },
-  ]);
+  const { missionLocale, ...rest } = d;
+  await recordAccess(ch, { ...rest, role: 'mission_locale', perimetre: [missionLocale] });
 }

@@ -5,6 +5,7 @@ import { sealJson } from '../../infra/crypto';
 import { createIdempotentProducer, type Producer } from '../../infra/kafka/client';
 import type { DropoutAlert } from '../../schemas/generated/DropoutAlert';
 import type { LearnerStatusTransition } from '../../schemas/generated/LearnerStatusTransition';
+import type { ContactApprenant } from '../../streams/alerts/identity';
 import { alertId } from '../../streams/alerts/rules';
 import { dayFromIso } from '../../streams/status/calendar';
 import { transitionId } from '../../streams/processor/learner';
@@ -14,15 +15,8 @@ export const ORG = { uai: '0010070W', siret: '43937112100013' };
 export const PARIS = { id: 'ML-75-PARIS', nom: 'Mission Locale de Paris' };
 export const LYON = { id: 'ML-69-LYON', nom: 'Mission Locale de Lyon' };
 
-export interface Contact {
-  nom?: string;
-  prenom?: string;
-  date_de_naissance?: string;
-  telephone?: string;
-  email?: string;
-  adresse?: string;
-  code_postal?: string;
-}
+/** The contact the processor seals into an alert (streams/alerts/identity.ts). */
+export type Contact = ContactApprenant;
 
 let seq = 0;
 /** A DropoutAlert as the processor emits it (override anything; `contact` is sealed with `dataKey`). */

@@ -37,6 +37,9 @@ import {
 } from '../../../streams/status';
 import { dossierDatesFromV3 } from '../../../streams/status/from-v3';
 import type { DossierV3 } from '../../../connectors/simulation/dossiers';
+import type { Identite } from '../../../connectors/core/normalise';
+
+export type { Identite };
 
 type DossierApprenant = FrApprentissageTdb.DossierApprenant;
 
@@ -56,16 +59,6 @@ export interface Learner {
   dims: Dimensions;
   codeCommune: string;
   identite: Identite;
-}
-
-/** What the identity blob holds: the shape of connectors/core/normalise.ts `Identite` (absent values left out). */
-export interface Identite {
-  nom: string;
-  prenom: string;
-  date_de_naissance?: string;
-  ine?: string;
-  email_contact?: string;
-  tel_apprenant?: string;
 }
 
 /** Whole years between two day numbers (birthday rule). */

@@ -4,7 +4,7 @@
  * signed, broken, a new contract, a moved training end, an exclusion), NOT_TRANSMITTED signals,
  * deletions and re-creations; versions +1 per record, as the connectors' change capture does.
  */
-import { generateDossiers } from '../../../connectors/simulation/dossiers';
+import { generateDossiers, prng } from '../../../connectors/simulation/dossiers';
 import type { DossierApprenantChange } from '../../../schemas/generated/DossierApprenantChange';
 import type { OrganismesReferential } from '../../../streams/referentiels/organismes';
 import type { Territoires } from '../../../streams/referentiels/territoires';
@@ -22,18 +22,6 @@ export interface StreamOptions {
   dataKey: Buffer;
   /** ingestion_time of the events (default: a fixed instant, so that two runs are identical). */
   at?: () => number;
-}
-
-function prng(seed: number) {
-  let a = seed >>> 0 || 1;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return { next, int: (min: number, max: number) => min + Math.floor(next() * (max - min + 1)) };
 }
 
 /** A plausible next image of a record (pure function of the image and the generator). */

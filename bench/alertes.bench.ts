@@ -6,10 +6,10 @@
  * Reads include the access-log insert (ClickHouse), as in production.
  */
 import { parseArgs } from 'node:util';
-import { buildApp } from '../../api/app';
-import { bearer, makeAlert, PARIS, token } from '../../test/missions-locales/support';
-import { createTestPlatform, SHARED_DATA } from '../../test/support/platform';
-import { createAlertStore } from './store';
+import { buildApp } from '../api/app';
+import { bearer, makeAlert, PARIS, token } from '../test/missions-locales/support';
+import { createTestPlatform, SHARED_DATA } from '../test/support/platform';
+import { createAlertStore } from '../streams/alert-inbox/store';
 
 const { values } = parseArgs({
   options: { alertes: { type: 'string', default: '2000,20000' }, rounds: { type: 'string', default: '7' } },
