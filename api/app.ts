@@ -3,10 +3,12 @@
  * served by api/server.ts. Every route family is a Fastify plugin registered here: the ingestion
  * routes of the connectors (data in) and the read routes of the API (data out).
  */
+import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Context } from '../infra/context';
 import { healthRoutes } from './routes/health';
 import { authPlugin } from './auth/plugin';
+import { clientErrorHandler, frameworkErrors } from './errors';
 import { registerDocs } from './plugins/docs';
 import { metricsPlugin } from './plugins/metrics';
 import { readApi } from './read-api';
@@ -33,6 +35,12 @@ export async function buildApp(ctx: Context, opts: BuildAppOptions = {}): Promis
     // ERP batches are up to 2,000 records of ~2 KB: 16 MB leaves room, larger is refused (413).
     bodyLimit: 16 * 1024 * 1024,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
+    // Errors raised before any route or request exists, in the API's error shape (api/errors.ts).
+    frameworkErrors,
+    clientErrorHandler,
+    // Request ids unique across processes and restarts: they are quoted in 500 answers and written
+    // to the access log of nominative reads.
+    genReqId: () => randomUUID(),
   });
   app.decorate('ctx', ctx);
   // OpenAPI first (it documents the routes registered after it), then the shared auth and metrics.

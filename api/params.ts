@@ -1,14 +1,43 @@
-/** Parsing of the read API's non-filter parameters (dates), with 400 errors naming the field. */
+/**
+ * Parsing of the read API's non-filter parameters (dates) and the character check shared by every
+ * query value, with 400 errors naming the field and the real reason.
+ */
 import { dayFromIso, isoFromDay } from '../streams/status';
-import { badField } from './errors';
+import { badField, shown } from './errors';
 
 /** Dates the API answers for: the platform's data starts after 2000; ClickHouse's Date ends in 2106. */
 export const FIRST_DAY = dayFromIso('2000-01-01');
 export const LAST_DAY = dayFromIso('2100-12-31');
 
+/** Control characters (C0, DEL, C1), the replacement character, lone surrogates. */
+const INVALID_CHAR =
+  // eslint-disable-next-line no-control-regex
+  /[\u0000-\u001f\u007f-\u009f\uFFFD]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+const codePoint = (c: string) => `U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+
+/**
+ * 400 `CARACTERES_INVALIDES` naming `field` when `raw` holds a control character, U+FFFD (what an
+ * undecodable byte becomes) or a lone surrogate; `expected` (e.g. "format AAAA-MM-JJ attendu") is
+ * appended. No query value of the API may hold one.
+ */
+export function checkCharacters(field: string, raw: string, expected?: string): void {
+  const m = INVALID_CHAR.exec(raw);
+  if (!m) return;
+  const what =
+    m[0] === '\uFFFD' ? 'caractère non décodable U+FFFD' : `caractère de contrôle ${codePoint(m[0])}`;
+  throw badField(
+    field,
+    `caractères invalides (${what})${expected ? ` ; ${expected}` : ''}`,
+    'CARACTERES_INVALIDES',
+  );
+}
+
 /** A YYYY-MM-DD query value as a day number; 400 naming `field` when malformed, not a real day, or out of range. */
 export function parseDay(field: string, raw: string): number {
-  if (!/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(raw)) throw badField(field, 'date attendue au format AAAA-MM-JJ');
+  checkCharacters(field, raw, 'format AAAA-MM-JJ attendu');
+  if (!/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(raw))
+    throw badField(field, `format AAAA-MM-JJ attendu${shown(raw)}`);
   let day: number;
   try {
     day = dayFromIso(raw);
@@ -16,7 +45,7 @@ export function parseDay(field: string, raw: string): number {
     throw badField(field, `date inexistante (${raw})`);
   }
   if (day < FIRST_DAY || day > LAST_DAY)
-    throw badField(field, 'date hors de la période 2000-01-01 … 2100-12-31');
+    throw badField(field, `date hors de la période 2000-01-01 … 2100-12-31 (reçu : ${raw})`);
   return day;
 }
 

@@ -11,6 +11,7 @@ import { registerProcessorCommands } from '../streams/processor/cli';
 import { registerConnectorCommands } from '../connectors/cli';
 import { registerDemoCommand } from '../connectors/simulation/demo';
 import { registerAlertesCommands } from '../streams/alert-inbox/cli';
+import { registerDlqCommands } from '../connectors/dlq/cli';
 
 const program = new Command('tdb')
   .description("Tableau de bord de l'apprentissage: command line")
@@ -25,6 +26,7 @@ registerProcessorCommands(program);
 registerConnectorCommands(program);
 registerDemoCommand(program);
 registerAlertesCommands(program);
+registerDlqCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`tdb: ${err instanceof Error ? err.message : String(err)}\n`);

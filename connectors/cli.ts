@@ -3,7 +3,8 @@
  *   tdb keys create --uai U --siret S [--erp E]   prints a new API key once (stored hashed)
  *   tdb keys revoke <id>                           the key stops working at once
  *   tdb keys list                                  ids, organisations, dates (never the keys)
- *   tdb depot scan                                 processes the drop folder's files once
+ *   tdb depot scan                                 processes the drop folder's files once (exit 0
+ *                                                  all read, 3 a file refused into failed/, 1 error)
  *   tdb depot watch                                keeps processing new files until SIGINT/SIGTERM
  *   tdb ypareo poll [--url U] [--token T] [--interval S] [--once]
  *   tdb ypareo fake-server [--port P] [--count N] [--seed S] [--token T]
@@ -20,6 +21,7 @@ import { generateDossiers } from './simulation/dossiers';
 import { startFakeYpareo } from './ypareo/fake-server';
 import { pollYpareo } from './ypareo/poll';
 import type { IngestResult } from './core/pipeline';
+import { printable } from './core/printable';
 
 const err = (s: string) => process.stderr.write(`${s}\n`);
 
@@ -44,8 +46,12 @@ const summary = (r: IngestResult) => {
   return `${r.items.length} reçus, ${n('cree')} créés, ${n('modifie')} modifiés, ${n('inchange')} inchangés, ${n('rejete')} rejetés, ${r.non_transmis} non transmis`;
 };
 
+/** One line per file; names and reasons escaped (a garbage file never prints raw bytes). */
 const describe = (o: DepotOutcome) =>
-  `${o.file}: ${o.status}${'erreur' in o.report ? ` (${o.report.erreur})` : ` (${o.report.lignes} lignes, ${o.report.acceptes} acceptées, ${o.report.rejetes} rejetées, ${o.report.inchanges} inchangées)`} → ${o.movedTo}`;
+  `${printable(o.file, 200)}: ${o.status}${'erreur' in o.report ? ` (${printable(o.report.erreur, 500)})` : ` (${o.report.lignes} lignes, ${o.report.acceptes} acceptées, ${o.report.rejetes} rejetées, ${o.report.inchanges} inchangées)`} → ${printable(o.movedTo, 400)}`;
+
+/** Exit codes of `tdb depot scan`. */
+export const DEPOT_EXIT = { ok: 0, error: 1, fileRefused: 3 } as const;
 
 export function registerConnectorCommands(program: Command): void {
   const keys = program
@@ -98,6 +104,14 @@ export function registerConnectorCommands(program: Command): void {
   depot
     .command('scan')
     .description('process the files now in the drop folder, once each')
+    .addHelpText(
+      'after',
+      `
+Each file goes to done/ (read; rejected rows are in its <file>.rapport.json) or failed/ (not a
+table of dossiers: empty, binary, no data row, no v3 column; the reason in its .rapport.json).
+Exit codes: ${DEPOT_EXIT.ok} every file read (rows may have been rejected), ${DEPOT_EXIT.fileRefused} at least one file refused
+into failed/, ${DEPOT_EXIT.error} an error stopped the scan (Kafka, Redis or the registry unavailable).`,
+    )
     .action(() =>
       withContext('depot', async (ctx) => {
         const pipeline = createPipeline(ctx);
@@ -105,7 +119,7 @@ export function registerConnectorCommands(program: Command): void {
           const outcomes = await scanDepot(pipeline, depotDir(ctx.config));
           for (const o of outcomes) err(describe(o));
           err(`${outcomes.length} file(s) processed in ${depotDir(ctx.config)}`);
-          if (outcomes.some((o) => o.status === 'failed')) process.exitCode = 3;
+          if (outcomes.some((o) => o.status === 'failed')) process.exitCode = DEPOT_EXIT.fileRefused;
         } finally {
           await pipeline.close();
         }
@@ -120,7 +134,7 @@ export function registerConnectorCommands(program: Command): void {
         err(`watching ${depotDir(ctx.config)}`);
         try {
           await watchDepot(pipeline, depotDir(ctx.config), untilSignal(), (o) =>
-            err(o instanceof Error ? `error: ${o.message}` : describe(o)),
+            err(o instanceof Error ? `error: ${printable(o.message, 500)}` : describe(o)),
           );
         } finally {
           await pipeline.close();

@@ -5,6 +5,7 @@
  * 127.0.0.1, data under `.data/` in the repository). The README's configuration table lists them.
  * An invalid value stops the process with a message naming the variable.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -15,6 +16,10 @@ const optionalPath = z
   .string()
   .optional()
   .transform((v) => (v ? path.resolve(v) : undefined));
+/** A referential file given by path: it must exist (checked at start-up, before anything runs). */
+const existingFile = optionalPath.refine((v) => v === undefined || fs.existsSync(v), {
+  message: `no such file (relative paths are resolved from the current directory, ${process.cwd()})`,
+});
 
 const schema = z.object({
   /** Root of every service's data, logs and pid files. */
@@ -73,14 +78,14 @@ const schema = z.object({
    */
   TDB_CLOCK: z.string().optional(),
   /** Referential of training organisations (format of shared/data/organismes.csv). */
-  TDB_ORGANISMES_CSV: optionalPath,
+  TDB_ORGANISMES_CSV: existingFile,
   /** Referential commune INSEE → zone d'emploi (format of shared/data/zones-emploi-communes.csv). */
-  TDB_ZONES_EMPLOI_CSV: optionalPath,
+  TDB_ZONES_EMPLOI_CSV: existingFile,
   /**
    * Mission Locale referential (streams/alerts/README: `code_commune_insee;mission_locale_id;mission_locale_nom;departement`).
    * Unset: every dropout alert goes to the "unassigned" queue of its département.
    */
-  TDB_MISSIONS_LOCALES_CSV: optionalPath,
+  TDB_MISSIONS_LOCALES_CSV: existingFile,
   /** Days a learner may stay INSCRIT without a contract before a Mission Locale alert (status-rules.md). */
   TDB_ALERTE_INSCRIT_JOURS: z.coerce.number().int().min(1).max(365).default(60),
   /** A RUPTURANT period of at most this many days (e.g. a one-day gap between two contracts) raises no alert. */

@@ -5,8 +5,12 @@
  *
  * CSV: csv-stringify, `;`-separated (what French spreadsheet software expects), UTF-8 with a BOM,
  * a header row of column names; hidden counts (statistical secrecy) are empty cells, and the
- * `masque` column lists the hidden fields separated by `|`.
- * XLSX: exceljs, one sheet, a bold header row, numbers as numbers, hidden counts as empty cells.
+ * `masque` column lists the hidden fields separated by `|`. Text cells that a spreadsheet would
+ * read as a formula (starting with = + - @, tab or carriage return: names, phone numbers, comments
+ * come from ERPs and advisors) are prefixed with a single quote (OWASP "CSV Injection");
+ * numbers stay numbers.
+ * XLSX: exceljs, one sheet, a bold header row, numbers as numbers, text as text cells (never
+ * formulas, so no prefix is needed), hidden counts as empty cells.
  */
 import { stringify } from 'csv-stringify/sync';
 import ExcelJS from 'exceljs';
@@ -47,6 +51,13 @@ export interface Table {
 const cellOf = (v: Cell | readonly string[] | undefined): Cell =>
   Array.isArray(v) ? v.join('|') || null : ((v as Cell | undefined) ?? null);
 
+/** First characters that make a spreadsheet evaluate a cell (OWASP CSV Injection). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/** A text cell as written to CSV: prefixed with `'` when a spreadsheet would take it for a formula. */
+export const neutraliseFormula = (text: string): string => (FORMULA_START.test(text) ? `'${text}` : text);
+
+/** The table as CSV text (with its BOM): `;`, header row, text cells neutralised, booleans 1/0. */
 export function toCsv(t: Table): string {
   return stringify(
     t.rows.map((r) => t.columns.map((c) => cellOf(r[c]))),
@@ -55,7 +66,9 @@ export function toCsv(t: Table): string {
       columns: [...t.columns],
       delimiter: ';',
       bom: true,
-      cast: { boolean: (b) => (b ? '1' : '0') },
+      cast: { boolean: (b) => (b ? '1' : '0'), string: neutraliseFormula },
+      // A lone CR inside a cell would end the row for some readers: such cells are quoted too.
+      quoted_match: /\r/,
     },
   );
 }

@@ -4,12 +4,14 @@
  * - GET /indicateurs?date&filters → the counters at the date;
  * - GET /indicateurs/par/{region|departement|academie|zone_emploi|organisme|formation|niveau} → one row per group, and the total;
  * - GET /indicateurs/series?from&to&pas&filters → the counters at each step;
- * - GET /indicateurs/national?date → national counters (public route).
+ * - GET /indicateurs/national?date → national counters (public route); a filter there is a 400
+ *   `FILTRE_NON_ACCEPTE` pointing to /indicateurs with the same filters.
  *
  * Roles: public (statistical secrecy), cfa (its organisations), dreets/ddets/academie (their
  * territory), admin; mission_locale gets 403 except on /national. Any table downloads as CSV/XLSX.
  */
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { Territoires } from '../../streams/referentiels/territoires';
 import { isoFromDay } from '../../streams/status';
 import { restrictToScope } from '../auth/perimetre';
 import type { Principal, Role } from '../auth/tokens';
@@ -27,7 +29,7 @@ import {
   type Counts,
   type Published,
 } from '../secrecy';
-import { parseFilters, type Filters } from '../sql/filters';
+import { FILTER_NAMES, isFilterName, parseFilter, parseFilters, type Filters } from '../sql/filters';
 import type { QueryRunner } from '../sql/runner';
 import type { GroupDimension, Selection } from './queries';
 import { indicatorAt, indicatorsByAt, series, stepsOf, type Pas } from './service';
@@ -50,6 +52,35 @@ export const EVERY_ROLE: readonly Role[] = [
 export const MAX_POINTS = 1830;
 
 type Query = Record<string, string | undefined>;
+
+/**
+ * 400 `FILTRE_NON_ACCEPTE` when /indicateurs/national is given a filter: it answers for the whole
+ * country only; the message points to /api/v1/indicateurs with the same filters (a value that
+ * does not pass its filter's check is not repeated).
+ */
+export function refuseFiltersOnNational(query: Record<string, unknown>, territoires: Territoires): void {
+  const given = Object.keys(query).filter(isFilterName);
+  if (given.length === 0) return;
+  const params = new URLSearchParams();
+  for (const name of FILTER_NAMES) {
+    if (!given.includes(name)) continue;
+    let value = '…';
+    try {
+      value = parseFilter(name, query[name], territoires);
+    } catch {
+      // a refused value is not echoed: the caller gets the parameter's place only
+    }
+    params.append(name, value);
+  }
+  if (typeof query.date === 'string' && /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(query.date))
+    params.append('date', query.date);
+  const champ = given[0]!;
+  throw badField(
+    champ,
+    `la route nationale ne prend aucun filtre, territorial ou autre ; pour filtrer, utilisez /api/v1/indicateurs?${params.toString().replace(/%E2%80%A6/g, '…')}`,
+    'FILTRE_NON_ACCEPTE',
+  );
+}
 
 const countColumns = [...COUNT_FIELDS, 'masque'] as const;
 
@@ -89,7 +120,11 @@ export const indicateursRoutes: FastifyPluginAsync<{ runner: QueryRunner }> = as
 
   app.get(
     '/indicateurs/national',
-    { schema: nationalSchema, preHandler: app.authorize({ roles: EVERY_ROLE }) },
+    {
+      schema: nationalSchema,
+      preValidation: async (request) => refuseFiltersOnNational(request.query as Query, ctx.territoires),
+      preHandler: app.authorize({ roles: EVERY_ROLE }),
+    },
     async (request, reply) => {
       const q = request.query as Query;
       const date = dateOrToday('date', q.date, ctx.clock.today());

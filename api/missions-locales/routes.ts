@@ -32,6 +32,7 @@ import type { Principal } from '../auth/tokens';
 import { ApiError, badField, useApiErrors } from '../errors';
 import { formatOf, sendTable } from '../format/tables';
 import { parseDay } from '../params';
+import { checkQuery } from '../query-check';
 import { fluxSchema, listSchema, livraisonsSchema, oneSchema, patchSchema, syntheseSchema } from './schemas';
 import { JournalHub, serveFlux } from './sse';
 
@@ -55,6 +56,8 @@ export async function missionsLocalesRoutes(
   opts: MissionsLocalesOptions = {},
 ): Promise<void> {
   useApiErrors(app);
+  // Query values checked before the schema, so that a refusal says why (api/query-check.ts).
+  app.addHook('preValidation', checkQuery({ depuis: (raw) => parseDay('depuis', String(raw)) }));
   const { ctx } = app;
   const store = createAlertStore(ctx.redis, ctx.keys.ml);
   const hub = new JournalHub(ctx);

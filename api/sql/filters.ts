@@ -12,7 +12,8 @@
 import { TRANCHES_AGE } from '../../streams/facts/dimensions';
 import { isValidSiret, isValidUai } from '../../streams/referentiels/identifiants';
 import type { Territoires } from '../../streams/referentiels/territoires';
-import { badField } from '../errors';
+import { badField, shown } from '../errors';
+import { checkCharacters } from '../params';
 import { ident, inList, lit, sql, type Sql } from './render';
 
 /** Fact columns that filters, scopes and group-bys may name (same in effectifs_deltas, dossiers, statut_intervalles). */
@@ -57,44 +58,69 @@ interface FilterSpec {
   column: DimensionColumn;
   /** JSON schema of the query value (OpenAPI and first validation). */
   schema: Record<string, unknown>;
-  /** Normalised value, or throws a 400 naming the field. */
+  /** What is expected, in words (appended to the refusals). */
+  expected: string;
+  /** Normalised value, or throws a 400 naming the field and the reason. */
   parse(raw: string, territoires: Territoires): string;
 }
 
 const NIVEAUX = ['3', '4', '5', '6', '7'];
 
-const inSet = (set: Set<string>, what: string) => (raw: string) => {
-  if (!set.has(raw))
-    throw badField(what, `code inconnu du référentiel (${raw.length > 40 ? `${raw.slice(0, 40)}…` : raw})`);
+/** A code of a referential or closed list; `unknown` says which kind of code was not found. */
+const inSet =
+  (name: FilterName, set: ReadonlySet<string>, unknown: string, expected: string) => (raw: string) => {
+    if (!set.has(raw)) throw badField(name, `${unknown}${shown(raw)} ; attendu : ${expected}`);
+    return raw;
+  };
+
+const matching = (name: FilterName, re: RegExp, expected: string) => (raw: string) => {
+  if (!re.test(raw)) throw badField(name, `format invalide${shown(raw)} ; attendu : ${expected}`);
   return raw;
 };
 
-const matching = (name: string, re: RegExp, expected: string) => (raw: string) => {
-  if (!re.test(raw)) throw badField(name, `format invalide, attendu ${expected}`);
-  return raw;
-};
+const EXPECTED = {
+  region: 'code INSEE de région (ex. 84)',
+  departement: 'code de département (01…95, 2A, 2B, 971…976)',
+  academie: "code d'académie (ex. 10 Lyon)",
+  zone_emploi: "code INSEE de zone d'emploi, 4 chiffres",
+  uai: '7 chiffres et la lettre de contrôle',
+  siret: '14 chiffres',
+  cfd: '8 lettres majuscules ou chiffres',
+  rncp: 'RNCP suivi de 2 à 5 chiffres (le préfixe peut manquer)',
+  niveau: NIVEAUX.join(', '),
+  domaine: 'groupe de spécialité NSF, 3 chiffres (ex. 221)',
+  tranche_age: `${TRANCHES_AGE.join(', ')} (encoder < et + dans l'URL : %3C18, 26%2B)`,
+  sexe: 'M, F',
+  rqth: '0, 1, true, false',
+} as const satisfies Record<FilterName, string>;
 
 /** The filter catalogue: query name → column, schema, parser. */
 export const FILTERS: Readonly<Record<FilterName, FilterSpec>> = {
   region: {
     column: 'region',
     schema: { type: 'string', maxLength: 3, description: 'Code INSEE de région (ex. 84)' },
-    parse: (raw, t) => inSet(t.codes.regions, 'region')(raw),
+    expected: EXPECTED.region,
+    parse: (raw, t) => inSet('region', t.codes.regions, 'code de région inconnu', EXPECTED.region)(raw),
   },
   departement: {
     column: 'departement',
     schema: { type: 'string', maxLength: 3, description: 'Code de département (01…95, 2A, 2B, 971…976)' },
-    parse: (raw, t) => inSet(t.codes.departements, 'departement')(raw),
+    expected: EXPECTED.departement,
+    parse: (raw, t) =>
+      inSet('departement', t.codes.departements, 'code de département inconnu', EXPECTED.departement)(raw),
   },
   academie: {
     column: 'academie',
     schema: { type: 'string', maxLength: 3, description: "Code d'académie (ex. 10 Lyon)" },
-    parse: (raw, t) => inSet(t.codes.academies, 'academie')(raw),
+    expected: EXPECTED.academie,
+    parse: (raw, t) =>
+      inSet('academie', t.codes.academies, "code d'académie inconnu", EXPECTED.academie)(raw),
   },
   zone_emploi: {
     column: 'zone_emploi',
     schema: { type: 'string', maxLength: 4, description: "Code de zone d'emploi INSEE (4 chiffres)" },
-    parse: matching('zone_emploi', /^[0-9]{4}$/, '4 chiffres'),
+    expected: EXPECTED.zone_emploi,
+    parse: matching('zone_emploi', /^[0-9]{4}$/, EXPECTED.zone_emploi),
   },
   uai: {
     column: 'organisme_uai',
@@ -103,27 +129,35 @@ export const FILTERS: Readonly<Record<FilterName, FilterSpec>> = {
       maxLength: 8,
       description: "UAI de l'organisme formateur (7 chiffres et la lettre de contrôle)",
     },
+    expected: EXPECTED.uai,
     parse(raw) {
       const uai = raw.toUpperCase();
       if (!/^[0-9]{7}[A-Z]$/.test(uai))
-        throw badField('uai', 'format invalide, attendu 7 chiffres et une lettre');
-      if (!isValidUai(uai)) throw badField('uai', 'lettre de contrôle incorrecte');
+        throw badField('uai', `format invalide${shown(raw)} ; attendu : ${EXPECTED.uai}`);
+      if (!isValidUai(uai)) throw badField('uai', `lettre de contrôle incorrecte${shown(raw)}`);
       return uai;
     },
   },
   siret: {
     column: 'organisme_siret',
     schema: { type: 'string', maxLength: 14, description: "SIRET de l'organisme formateur (14 chiffres)" },
+    expected: EXPECTED.siret,
     parse(raw) {
-      if (!/^[0-9]{14}$/.test(raw)) throw badField('siret', 'format invalide, attendu 14 chiffres');
-      if (!isValidSiret(raw)) throw badField('siret', 'clé de contrôle (Luhn) incorrecte');
+      if (!/^[0-9]{14}$/.test(raw))
+        throw badField('siret', `format invalide${shown(raw)} ; attendu : ${EXPECTED.siret}`);
+      if (!isValidSiret(raw)) throw badField('siret', `clé de contrôle (Luhn) incorrecte${shown(raw)}`);
       return raw;
     },
   },
   cfd: {
     column: 'formation_cfd',
     schema: { type: 'string', maxLength: 8, description: 'Code formation diplôme (8 caractères)' },
-    parse: (raw) => matching('cfd', /^[A-Z0-9]{8}$/, '8 lettres majuscules ou chiffres')(raw.toUpperCase()),
+    expected: EXPECTED.cfd,
+    parse: (raw) => {
+      if (!/^[A-Z0-9]{8}$/.test(raw.toUpperCase()))
+        throw badField('cfd', `format invalide${shown(raw)} ; attendu : ${EXPECTED.cfd}`);
+      return raw.toUpperCase();
+    },
   },
   rncp: {
     column: 'formation_rncp',
@@ -132,21 +166,24 @@ export const FILTERS: Readonly<Record<FilterName, FilterSpec>> = {
       maxLength: 9,
       description: 'Code RNCP (RNCP suivi de 2 à 5 chiffres ; le préfixe est ajouté s’il manque)',
     },
+    expected: EXPECTED.rncp,
     parse(raw) {
       const m = /^(?:RNCP)?([0-9]{2,5})$/i.exec(raw);
-      if (!m) throw badField('rncp', 'format invalide, attendu RNCP suivi de 2 à 5 chiffres');
+      if (!m) throw badField('rncp', `format invalide${shown(raw)} ; attendu : ${EXPECTED.rncp}`);
       return `RNCP${m[1]}`;
     },
   },
   niveau: {
     column: 'niveau',
     schema: { type: 'string', enum: NIVEAUX, description: 'Niveau de diplôme (3 CAP … 7 master)' },
-    parse: (raw) => inSet(new Set(NIVEAUX), 'niveau')(raw),
+    expected: EXPECTED.niveau,
+    parse: (raw) => inSet('niveau', new Set(NIVEAUX), 'niveau inconnu', EXPECTED.niveau)(raw),
   },
   domaine: {
     column: 'domaine',
     schema: { type: 'string', maxLength: 3, description: 'Groupe de spécialité NSF (3 chiffres, ex. 221)' },
-    parse: matching('domaine', /^[1-9][0-9]{2}$/, '3 chiffres (groupe NSF)'),
+    expected: EXPECTED.domaine,
+    parse: matching('domaine', /^[1-9][0-9]{2}$/, EXPECTED.domaine),
   },
   tranche_age: {
     column: 'tranche_age',
@@ -155,12 +192,20 @@ export const FILTERS: Readonly<Record<FilterName, FilterSpec>> = {
       enum: [...TRANCHES_AGE],
       description: "Tranche d'âge à l'entrée en formation (encoder < et + dans l'URL : %3C18, 26%2B)",
     },
-    parse: (raw) => inSet(new Set<string>(TRANCHES_AGE), 'tranche_age')(raw),
+    expected: EXPECTED.tranche_age,
+    parse: (raw) =>
+      inSet(
+        'tranche_age',
+        new Set<string>(TRANCHES_AGE),
+        "tranche d'âge inconnue",
+        EXPECTED.tranche_age,
+      )(raw),
   },
   sexe: {
     column: 'sexe',
     schema: { type: 'string', enum: ['M', 'F'], description: 'Sexe (M ou F)' },
-    parse: (raw) => inSet(new Set(['M', 'F']), 'sexe')(raw),
+    expected: EXPECTED.sexe,
+    parse: (raw) => inSet('sexe', new Set(['M', 'F']), 'valeur inconnue', EXPECTED.sexe)(raw),
   },
   rqth: {
     column: 'rqth',
@@ -169,10 +214,11 @@ export const FILTERS: Readonly<Record<FilterName, FilterSpec>> = {
       enum: ['0', '1', 'true', 'false'],
       description: 'Reconnaissance de la qualité de travailleur handicapé',
     },
+    expected: EXPECTED.rqth,
     parse(raw) {
       if (raw === '1' || raw === 'true') return '1';
       if (raw === '0' || raw === 'false') return '0';
-      throw badField('rqth', 'valeur attendue parmi 0, 1, true, false');
+      throw badField('rqth', `valeur inconnue${shown(raw)} ; attendu : ${EXPECTED.rqth}`);
     },
   },
 };
@@ -183,6 +229,22 @@ export const filterProperties: Record<string, Record<string, unknown>> = Object.
 );
 
 /**
+ * One filter's query value, normalised; a 400 naming the field and the real reason: a repeated
+ * parameter, an empty value, invalid characters (control characters, undecodable bytes), then the
+ * filter's own check (referential, format, check digit).
+ */
+export function parseFilter(name: FilterName, raw: unknown, territoires: Territoires): string {
+  if (Array.isArray(raw)) throw badField(name, 'une seule valeur attendue (paramètre répété)');
+  if (typeof raw !== 'string') throw badField(name, 'texte attendu');
+  if (raw.length === 0) throw badField(name, `valeur vide ; attendu : ${FILTERS[name].expected}`);
+  checkCharacters(name, raw, `attendu : ${FILTERS[name].expected}`);
+  return FILTERS[name].parse(raw, territoires);
+}
+
+export const isFilterName = (name: string): name is FilterName =>
+  (FILTER_NAMES as readonly string[]).includes(name);
+
+/**
  * Parses the filters present in a query object (other keys are ignored here: the route's schema
  * refuses unknown ones). Throws a 400 ApiError naming the first bad field.
  */
@@ -191,9 +253,7 @@ export function parseFilters(query: Record<string, unknown>, territoires: Territ
   for (const name of FILTER_NAMES) {
     const raw = query[name];
     if (raw === undefined) continue;
-    if (typeof raw !== 'string') throw badField(name, 'une seule valeur attendue');
-    if (raw.length === 0) throw badField(name, 'valeur vide');
-    out[name] = FILTERS[name].parse(raw, territoires);
+    out[name] = parseFilter(name, raw, territoires);
   }
   return out;
 }

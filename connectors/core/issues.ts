@@ -9,11 +9,16 @@
 /** Stable codes of the errors that reject an item. */
 export type ErrorCode =
   | 'DOSSIER_NON_OBJET'
+  | 'DOSSIER_TROP_VOLUMINEUX'
+  | 'VALEUR_NON_SCALAIRE'
+  | 'CARACTERES_INVALIDES'
   | 'CHAMP_REQUIS'
   | 'TYPE_INVALIDE'
   | 'TEXTE_TROP_LONG'
   | 'ANNEE_SCOLAIRE_INVALIDE'
   | 'DATE_INVALIDE'
+  | 'DATE_HORS_LIMITES'
+  | 'DATE_NAISSANCE_INCOHERENTE'
   | 'FIN_AVANT_ENTREE'
   | 'UAI_INVALIDE'
   | 'UAI_CLE_INVALIDE'
@@ -30,6 +35,7 @@ export type ErrorCode =
 /** Stable codes of the warnings of an accepted item (besides the status engine's, see streams/status). */
 export type WarningCode =
   | 'DATE_NAISSANCE_ABSENTE'
+  | 'AGE_INHABITUEL'
   | 'ORGANISME_HORS_REFERENTIEL'
   | 'ZERO_INITIAL_RESTAURE'
   | 'CODE_FICTIF_IGNORE'

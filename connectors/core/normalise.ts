@@ -14,11 +14,18 @@
 import { DateTime } from 'luxon';
 import type { FrApprentissageTdb } from '../../schemas/generated/DossierApprenant';
 import { computeParcours } from '../../streams/status/engine';
-import { CalendarDayError, isoFromDay, parseCalendarDay, ymdFromDay } from '../../streams/status/calendar';
+import {
+  CalendarDayError,
+  dayFromIso,
+  isoFromDay,
+  parseCalendarDay,
+  ymdFromDay,
+} from '../../streams/status/calendar';
 import { CONTRAT_SUFFIXES } from '../../streams/status/from-v3';
 import type { OrganismesReferential } from '../../streams/referentiels/organismes';
 import type { Territoires } from '../../streams/referentiels/territoires';
-import { FieldError, received, type ValidationIssue, type Warning } from './issues';
+import { V3_TEXT_LIMITS } from '../../schemas/dossier-apprenant-v3.schema';
+import { FieldError, PERSONAL_FIELDS, type ValidationIssue, type Warning } from './issues';
 import { normaliseCommune, normalisePostcode } from './normalise/codes-geo';
 import { normaliseEmail } from './normalise/contact';
 import {
@@ -102,6 +109,20 @@ const CONTRATS = CONTRAT_SUFFIXES.map((s, i) => ({
   siret: `siret_employeur${s}`,
 }));
 
+/**
+ * Training and contract dates (inscription, entrée, fin, exclusion, contrats) must lie in this
+ * range: the facts store days from 1970 on (ClickHouse Date), and a date of 1900 or 2999 is a typo
+ * that would otherwise be accepted here and dropped by the processor (DATE_HORS_LIMITES).
+ */
+export const DATE_FORMATION_MIN = dayFromIso('1990-01-01');
+export const DATE_FORMATION_MAX = dayFromIso('2100-12-31');
+/** Ages at the training entry outside this range are accepted with the warning AGE_INHABITUEL. */
+export const AGE_MIN = 13;
+export const AGE_MAX = 80;
+
+/** Longest free text kept (the schema refuses longer ones: TEXTE_TROP_LONG). */
+const FREE_TEXT = V3_TEXT_LIMITS.texteLibre;
+
 /** Collects errors instead of stopping at the first, so the ERP sees every field to fix at once. */
 class Collector {
   readonly errors: ValidationIssue[] = [];
@@ -138,11 +159,46 @@ function requireText(c: Collector, rec: Record<string, unknown>, field: string):
   return v ?? '';
 }
 
+/**
+ * Why a date cannot be read, in French, for `field`: the calendar's message (it quotes the value),
+ * or for a personal field (the birth date) the same reason without the value. "(attendu
+ * AAAA-MM-JJ)" is added once, unless the reason already says what is expected.
+ */
+export function dateErrorMessage(field: string, err: CalendarDayError): string {
+  let detail = err.message;
+  if (PERSONAL_FIELDS.has(field)) {
+    switch (err.code) {
+      case 'DATE_INEXISTANTE':
+        detail = "la date reçue n'existe pas dans le calendrier";
+        break;
+      case 'FORMAT_INCONNU':
+        detail =
+          'format de date non reconnu : attendu AAAA-MM-JJ, JJ/MM/AAAA, date-heure ISO 8601 ou numéro de série Excel';
+        break;
+      case 'SERIE_EXCEL_HORS_LIMITES':
+        detail = /AAAAMMJJ/.test(err.message)
+          ? 'la date ressemble à AAAAMMJJ sans séparateurs : format non accepté, écrivez AAAA-MM-JJ'
+          : 'numéro de série Excel hors limites';
+        break;
+      case 'TYPE_INVALIDE':
+        break; // says the type received, not the value
+      default:
+        detail = 'date illisible';
+    }
+  }
+  return `${field} : ${detail}${/attendu|écrivez/.test(detail) ? '' : ' (attendu AAAA-MM-JJ)'}`;
+}
+
+/**
+ * A date field → day number, or null (absent, or unreadable: DATE_INVALIDE). `bounded`: training
+ * and contract dates, outside DATE_FORMATION_MIN…MAX → DATE_HORS_LIMITES.
+ */
 function readDay(
   c: Collector,
   rec: Record<string, unknown>,
   field: string,
   required: boolean,
+  bounded = true,
 ): number | null {
   const raw = rec[field];
   if (isBlank(raw)) {
@@ -154,15 +210,18 @@ function readDay(
     const { day, warning } = parseCalendarDay(raw);
     if (warning)
       c.warnings.push({ code: warning.code, path: field, message: `${field} : ${warning.message}` });
+    if (bounded && (day < DATE_FORMATION_MIN || day > DATE_FORMATION_MAX)) {
+      c.errors.push({
+        code: 'DATE_HORS_LIMITES',
+        path: field,
+        message: `${field} : ${isoFromDay(day)} est hors des limites acceptées (du ${isoFromDay(DATE_FORMATION_MIN)} au ${isoFromDay(DATE_FORMATION_MAX)}) ; vérifiez l'année`,
+      });
+      return null;
+    }
     return day;
   } catch (err) {
     if (!(err instanceof CalendarDayError)) throw err;
-    const detail = received(field, raw).startsWith('reçu') ? err.message : 'date illisible';
-    c.errors.push({
-      code: 'DATE_INVALIDE',
-      path: field,
-      message: `${field} : ${detail} (attendu AAAA-MM-JJ)`,
-    });
+    c.errors.push({ code: 'DATE_INVALIDE', path: field, message: dateErrorMessage(field, err) });
     return null;
   }
 }
@@ -234,7 +293,7 @@ function readInstant(c: Collector, rec: Record<string, unknown>, field: string):
   return day === null ? null : DateTime.fromISO(isoFromDay(day), { zone: 'Europe/Paris' }).toMillis();
 }
 
-function optText(rec: Record<string, unknown>, field: string, max = 255): string | null {
+function optText(rec: Record<string, unknown>, field: string, max: number = FREE_TEXT): string | null {
   const v = cleanText(rec[field]);
   return v === null ? null : v.slice(0, max);
 }
@@ -300,11 +359,55 @@ function sexeOf(c: Collector, rec: Record<string, unknown>): 'M' | 'F' | null {
   return r.value;
 }
 
+/** Options of `normaliseDossier`. */
+export interface NormaliseOptions {
+  /** Today's day number (Europe/Paris): a birth date after it is refused. Unchecked when absent. */
+  today?: number;
+}
+
+/**
+ * The birth date against the training entry and today: after either → DATE_NAISSANCE_INCOHERENTE
+ * (the value is personal: not quoted); an age at entry outside AGE_MIN…AGE_MAX → AGE_INHABITUEL.
+ */
+function checkBirth(c: Collector, naissance: number | null, entree: number | null, today?: number): void {
+  const field = 'date_de_naissance_apprenant';
+  if (naissance === null) return;
+  if (today !== undefined && naissance > today) {
+    c.errors.push({
+      code: 'DATE_NAISSANCE_INCOHERENTE',
+      path: field,
+      message: `${field} : la date de naissance est dans le futur ; vérifiez-la`,
+    });
+    return;
+  }
+  if (entree === null) return;
+  if (naissance > entree) {
+    c.errors.push({
+      code: 'DATE_NAISSANCE_INCOHERENTE',
+      path: field,
+      message: `${field} : la date de naissance est postérieure à date_entree_formation (${isoFromDay(entree)}) ; vérifiez l'une des deux dates`,
+    });
+    return;
+  }
+  const age = ageAt(naissance, entree)!;
+  if (age < AGE_MIN || age > AGE_MAX) {
+    c.warnings.push({
+      code: 'AGE_INHABITUEL',
+      path: field,
+      message: `${field} : âge à l'entrée en formation de ${age} ans, inhabituel (attendu de ${AGE_MIN} à ${AGE_MAX} ans) ; vérifiez la date de naissance`,
+    });
+  }
+}
+
 /**
  * Normalises one item (already checked by `validateStructure`). Returns every error at once, or the
  * normalised record with its warnings (codes listed in connectors/README.md).
  */
-export function normaliseDossier(rec: Record<string, unknown>, refs: NormaliseRefs): NormaliseResult {
+export function normaliseDossier(
+  rec: Record<string, unknown>,
+  refs: NormaliseRefs,
+  opts: NormaliseOptions = {},
+): NormaliseResult {
   const c = new Collector();
 
   // Identity of the record and of the person.
@@ -316,7 +419,7 @@ export function normaliseDossier(rec: Record<string, unknown>, refs: NormaliseRe
     : c.run(() => normaliseAnneeScolaire('annee_scolaire', rec.annee_scolaire), '');
   const naissance = isBlank(rec.date_de_naissance_apprenant)
     ? null
-    : readDay(c, rec, 'date_de_naissance_apprenant', false);
+    : readDay(c, rec, 'date_de_naissance_apprenant', false, false);
   if (isBlank(rec.date_de_naissance_apprenant)) {
     c.warnings.push({
       code: 'DATE_NAISSANCE_ABSENTE',
@@ -341,6 +444,7 @@ export function normaliseDossier(rec: Record<string, unknown>, refs: NormaliseRe
       message: `date_fin_formation (${isoFromDay(fin)}) est antérieure à date_entree_formation (${isoFromDay(entree)}) : corrigez l'une des deux dates`,
     });
   }
+  checkBirth(c, naissance, entree, opts.today);
   const exclusion = readDay(c, rec, 'date_exclusion_formation', false);
   const contrats: FrApprentissageTdb.Contrat[] = [];
   const engineContrats: { debut: number; fin: number | null; rupture: number | null; rang: number }[] = [];
@@ -446,7 +550,7 @@ export function normaliseDossier(rec: Record<string, unknown>, refs: NormaliseRe
     'nom_referent_handicap_formation',
     'prenom_referent_handicap_formation',
   ] as const) {
-    const v = optText(rec, field, 500);
+    const v = optText(rec, field);
     if (v !== null) identite[field] = v;
   }
   const cpNaissance = optional(

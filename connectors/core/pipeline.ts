@@ -7,8 +7,12 @@
  * - the CPU work (validation, normalisation, fingerprints; then, for changed records only,
  *   encryption of the identity and Avro) runs on worker threads (work.ts, worker-pool.ts);
  * - the main thread reads the chunk's states in one HMGET, decides what changed (and the versions),
- *   sends the chunk's events with one `sendBatch` through the idempotent producer (acks from all
- *   replicas) and writes the states with one HSET after the broker's acknowledgement;
+ *   sends the chunk's events through the idempotent producer (acks from all replicas; one
+ *   `sendBatch`, or several in order when a partition's share would pass the broker's message size:
+ *   send-plan.ts) and writes the states with one HSET after the broker's acknowledgement;
+ * - after any failed send the producer is replaced (a new producer id, sequence numbers from 0):
+ *   kafkajs' idempotent producer can lose track of its sequence numbers after a partial failure,
+ *   and every later request would then be refused (OUT_OF_ORDER_SEQUENCE_NUMBER);
  * - chunks are prepared while the previous one is being sent, in order, across calls (stages.ts):
  *   one process is the one writer of its records' states.
  * Output topics (infra/kafka/topics.ts): `changes` and the compacted `latest`
@@ -19,7 +23,14 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import type { Context } from '../../infra/context';
-import { ACKS_ALL, createIdempotentProducer, type Message, type Producer } from '../../infra/kafka/client';
+import {
+  ACKS_ALL,
+  createIdempotentProducer,
+  keyPartition,
+  partitionCounts,
+  type Message,
+  type Producer,
+} from '../../infra/kafka/client';
 import type { EventCodec } from '../../infra/kafka/codec';
 import type {
   DossierApprenantChange,
@@ -28,9 +39,13 @@ import type {
 import type { TransmissionReport } from '../../schemas/generated/TransmissionReport';
 import { changedFields, FINGERPRINT_LAYOUT } from './fingerprint';
 import type { ValidationIssue, Warning } from './issues';
+import { DEFAULT_LIMITS, frenchNumber, type IngestLimits } from './limits';
+import { logger } from '../../infra/log';
+import { sealJson } from '../../infra/crypto';
+import { messageBytes, planRequests } from './send-plan';
 import { redisStateStore, type RecordState, type StateStore } from './state-store';
-import { createStageRunner, type PreparedUnit, type TopicBatch } from './stages';
-import type { Decision, Organisation } from './work';
+import { createStageRunner, StaleUnitError, type PreparedUnit, type TopicBatch } from './stages';
+import { looseIdentity, rejectedRecord, type Decision, type Organisation } from './work';
 import { defaultPoolSize, hybridPool, inThreadPool, workerThreadPool, type WorkPool } from './worker-pool';
 
 export type { Organisation } from './work';
@@ -38,8 +53,17 @@ export type { Organisation } from './work';
 /** One input item and where it came from (for reports and the dead-letter topic). */
 export interface InputItem {
   input: unknown;
-  /** "élément 3", "export.csv ligne 12", … */
+  /** For humans, counted from 1: "élément 1" (the first item), "export.csv ligne 12" (header = 1), … */
   location: string;
+}
+
+/**
+ * The transmission's events could not be written to Kafka (broker unavailable, request refused):
+ * nothing of the failed group was committed; the caller may retry (the push API answers 503).
+ * `cause` holds the client's error (logged, never shown to ERPs).
+ */
+export class TransmissionError extends Error {
+  override name = 'TransmissionError';
 }
 
 export interface Transmission {
@@ -84,7 +108,7 @@ export interface IngestResult {
   non_transmis: number;
 }
 
-/** Items per Redis round trip and per `sendBatch`. */
+/** Items per Redis round trip (and per `sendBatch`, unless the plan of send-plan.ts cuts it). */
 export const CHUNK_SIZE = 2000;
 /** Transmissions smaller than this are normalised and encoded in the calling thread (worker-pool.ts hybridPool). */
 const SMALL_TASK = 64;
@@ -98,8 +122,10 @@ export interface PipelineOptions {
   chunkSize?: number;
   /** Worker threads (default TDB_INGEST_WORKERS; 0: all in the calling thread). */
   workers?: number;
-  /** Called with every batch before it is sent (metrics, the benchmark's message sizes). */
+  /** Called with every request before it is sent (metrics, the benchmark's message sizes). */
   onSend?: (topicMessages: readonly { topic: string; messages: readonly Message[] }[]) => void;
+  /** Size limits (default DEFAULT_LIMITS of limits.ts; tests raise them to provoke a broker refusal). */
+  limits?: Partial<IngestLimits>;
 }
 
 export interface Pipeline {
@@ -142,27 +168,72 @@ export function createPipeline(ctx: Context, opts: PipelineOptions = {}): Pipeli
       workers > 0
         ? hybridPool(inThreadPool(ctx), workerThreadPool(ctx.config, workers), SMALL_TASK)
         : inThreadPool(ctx));
+  const limits: IngestLimits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const log = logger('ingest');
   const stages = createStageRunner((batches) => send(batches));
   const readAhead = semaphore(READ_AHEAD);
-  let producer: Promise<Producer> | undefined;
+  const outputTopics = [
+    ctx.topics.changes,
+    ctx.topics.latest,
+    ctx.topics.deadLetter,
+    ctx.topics.transmissions,
+  ];
+  /** The producer and the partition counts of the output topics (to size requests per partition). */
+  let producer: Promise<{ p: Producer; partitions: Map<string, number> }> | undefined;
 
   const getProducer = () =>
     (producer ??= (async () => {
       const p = createIdempotentProducer(ctx.kafka);
-      await p.connect();
-      return p;
+      try {
+        await p.connect();
+        return { p, partitions: await partitionCounts(ctx.kafka, outputTopics) };
+      } catch (err) {
+        producer = undefined; // the next transmission tries again
+        await p.disconnect().catch(() => undefined);
+        throw new TransmissionError(`kafka: ${(err as Error).message}`, { cause: err });
+      }
     })());
 
+  /**
+   * Replaces the producer after a failed send: the next request starts with a new producer id
+   * (kafkajs may otherwise keep sequence numbers the broker never acknowledged).
+   */
+  async function resetProducer(): Promise<void> {
+    const old = producer;
+    producer = undefined;
+    await old?.then(({ p }) => p.disconnect()).catch(() => undefined);
+  }
+
+  /** Sends one group's messages, in requests the broker accepts (send-plan.ts), one after the other. */
   async function send(topicMessages: TopicBatch[]): Promise<void> {
     const batches = topicMessages.filter((tm) => tm.messages.length > 0);
     if (batches.length === 0) return;
-    opts.onSend?.(batches);
-    await (await getProducer()).sendBatch({ acks: ACKS_ALL, topicMessages: batches });
+    const { p, partitions } = await getProducer();
+    const requests = planRequests(
+      batches,
+      (topic, key) => {
+        const n = partitions.get(topic);
+        return n === undefined || key === null || key === undefined ? null : keyPartition(key, n);
+      },
+      limits.requestPartitionBytes,
+      limits.messageBytes,
+    );
+    try {
+      for (const request of requests) {
+        opts.onSend?.(request);
+        await p.sendBatch({ acks: ACKS_ALL, topicMessages: request });
+      }
+    } catch (err) {
+      log.error({ err }, 'kafka refused or could not receive a batch: producer replaced');
+      await resetProducer();
+      throw new TransmissionError(`kafka: ${(err as Error).message}`, { cause: err });
+    }
   }
 
   async function ingest(t: Transmission): Promise<IngestResult> {
     const codec: EventCodec = await ctx.codec();
     await getProducer();
+    const taskLimits = { itemBytes: limits.itemBytes, deadLetterInputBytes: limits.deadLetterInputBytes };
     const batchId = randomUUID();
     const now = ctx.clock.now();
     const sameSchema = codec.ids[ctx.topics.changes] === codec.ids[ctx.topics.latest];
@@ -211,6 +282,38 @@ export function createPipeline(ctx: Context, opts: PipelineOptions = {}): Pipeli
       set.add(key);
     };
 
+    /**
+     * A dead-letter record built here (the rare items rejected after normalisation, or whose record
+     * came out over the message size): with the (size-capped) input when it fits in a message,
+     * else with the errors only and `{"$tronque": {octets: null, limite: 0}}` (nothing of the input kept).
+     */
+    const deadLetterOf = async (
+      index: number,
+      errors: ValidationIssue[],
+      c: TransmissionReport | null,
+      withInput = true,
+    ): Promise<Buffer> => {
+      const item = t.items[index]!;
+      const org = c
+        ? { uai: c.organisme_uai, siret: c.organisme_siret }
+        : (looseIdentity(item.input).organisation ?? t.organisme ?? null);
+      const rejected = rejectedRecord(ctx.secrets.dataKey, {
+        now,
+        connector: t.connector,
+        organisation: org,
+        location: item.location,
+        errors,
+        input: withInput ? item.input : null,
+        inputBytes: limits.deadLetterInputBytes,
+      });
+      if (withInput) {
+        const value = await codec.encode('deadLetter', rejected);
+        if (value.length + 200 <= limits.messageBytes) return value;
+      }
+      rejected.input_chiffre = sealJson(ctx.secrets.dataKey, { $tronque: { octets: null, limite: 0 } });
+      return codec.encode('deadLetter', rejected);
+    };
+
     /** One chunk: compare the normalised items with the states, decide, have the changes encoded. */
     const prepareChunk = async (
       start: number,
@@ -227,6 +330,7 @@ export function createPipeline(ctx: Context, opts: PipelineOptions = {}): Pipeli
       const pending = new Map<string, RecordState>();
       const decisions: Decision[] = [];
       const decidedKeys: string[] = [];
+      const decidedCounters: TransmissionReport[] = [];
       const dead: Message[] = [];
       for (let i = 0; i < items.length; i++) {
         const n = items[i]!;
@@ -246,7 +350,15 @@ export function createPipeline(ctx: Context, opts: PipelineOptions = {}): Pipeli
             errors: n.errors,
             warnings: [],
           };
-          dead.push({ key: n.key ?? `${batchId}:${index}`, value: asBuffer(n.deadLetter) });
+          let value = asBuffer(n.deadLetter);
+          if (messageBytes({ key: n.key, value }) > limits.messageBytes) {
+            log.error(
+              { index, bytes: value.length },
+              'dead-letter record over the message size limit: input left out',
+            );
+            value = await deadLetterOf(index, n.errors, null, false);
+          }
+          dead.push({ key: n.key ?? `${batchId}:${index}`, value });
           continue;
         }
         const c = counter(n.organisation);
@@ -282,6 +394,7 @@ export function createPipeline(ctx: Context, opts: PipelineOptions = {}): Pipeli
           source: source(t.organisme ?? n.organisation),
         });
         decidedKeys.push(n.key);
+        decidedCounters.push(c);
         pending.set(n.key, {
           layout: FINGERPRINT_LAYOUT,
           version,
@@ -305,8 +418,39 @@ export function createPipeline(ctx: Context, opts: PipelineOptions = {}): Pipeli
         const encoded = await getPool().encode(handle, now, decisions);
         for (let k = 0; k < decisions.length; k++) {
           const value = asBuffer(encoded.changes[k]!);
-          changes.push({ key: decidedKeys[k]!, value });
-          latest.push({ key: decidedKeys[k]!, value: encoded.latest ? asBuffer(encoded.latest[k]!) : value });
+          const key = decidedKeys[k]!;
+          const other = encoded.latest ? asBuffer(encoded.latest[k]!) : value;
+          const bytes = Math.max(messageBytes({ key, value }), messageBytes({ key, value: other }));
+          if (bytes > limits.messageBytes) {
+            // Cannot happen with the schema's length limits: a bug, caught here rather than by the broker.
+            log.error({ key, bytes }, 'change event over the message size limit: item rejected');
+            const d = decisions[k]!;
+            const c = decidedCounters[k]!;
+            c.acceptes--;
+            c.rejetes++;
+            if (d.operation === 'UPDATE') c.modifies--;
+            else c.crees--;
+            pending.delete(key);
+            const index = start + d.index;
+            const errors: ValidationIssue[] = [
+              {
+                code: 'DOSSIER_TROP_VOLUMINEUX',
+                path: '(dossier)',
+                message: `dossier trop volumineux : son événement ferait ${frenchNumber(bytes)} octets, ${frenchNumber(limits.messageBytes)} au plus`,
+              },
+            ];
+            outcomes[index] = {
+              ...outcomes[index]!,
+              status: 'rejete',
+              version: null,
+              changed_fields: [],
+              errors,
+            };
+            dead.push({ key, value: await deadLetterOf(index, errors, c) });
+            continue;
+          }
+          changes.push({ key, value });
+          latest.push({ key, value: other });
         }
       } else getPool().release(handle);
       return {
@@ -393,6 +537,7 @@ export function createPipeline(ctx: Context, opts: PipelineOptions = {}): Pipeli
         items: t.items.slice(start, end),
         authorised: t.authorised ?? null,
         organisme: t.organisme ?? null,
+        limits: taskLimits,
       });
       normalised.catch(() => undefined); // awaited by its unit
       const unit = stages.submit(async (overlay) => {
@@ -407,7 +552,13 @@ export function createPipeline(ctx: Context, opts: PipelineOptions = {}): Pipeli
     }
     // A snapshot's end reads the members of earlier snapshots: after every earlier unit was sent.
     units.push(stages.submit(prepareEnd, t.snapshot === true));
-    await Promise.all(units);
+    try {
+      await Promise.all(units);
+    } catch (err) {
+      // A unit not sent because an earlier one failed: the same failure, for the caller.
+      if (err instanceof StaleUnitError) throw new TransmissionError(err.message, { cause: err });
+      throw err;
+    }
     return { batch_id: batchId, items: outcomes, reports: [...counters.values()], non_transmis: nonTransmis };
   }
 
@@ -415,7 +566,9 @@ export function createPipeline(ctx: Context, opts: PipelineOptions = {}): Pipeli
     ingest,
     async close() {
       await poolInstance?.close();
-      if (producer) await (await producer).disconnect();
+      const p = producer;
+      producer = undefined;
+      if (p) await p.then(({ p: prod }) => prod.disconnect()).catch(() => undefined);
     },
   };
 }

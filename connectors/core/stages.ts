@@ -4,7 +4,8 @@
  * acknowledgement, state writes), so that the CPU does not sit idle while the broker works.
  *
  * Group commit: when the broker answers, every unit prepared meanwhile is sent in ONE request
- * (their messages concatenated in unit order), then committed in order. Many small transmissions
+ * (their messages concatenated in unit order; cut into several, in order, only when a partition
+ * would pass the broker's size limit: send-plan.ts), then committed in order. Many small transmissions
  * arriving together (ERPs pushing a few records each) thus share a broker round trip instead of
  * queueing for one each.
  *
@@ -75,7 +76,10 @@ export function mergeBatches(units: readonly PreparedUnit[]): TopicBatch[] {
   return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
 }
 
-/** `send` delivers one group's messages (one broker request); it rejects when they were not all acknowledged. */
+/**
+ * `send` delivers one group's messages (one broker request, or several in order when they would
+ * pass the broker's size limits: send-plan.ts); it rejects when they were not all acknowledged.
+ */
 export function createStageRunner(send: (batches: TopicBatch[]) => Promise<void>): StageRunner {
   let seq = 0;
   let epoch = 0;

@@ -1,13 +1,28 @@
 /**
- * Structural validation of one v3 item with ajv against schemas/dossier-apprenant-v3.schema.ts
- * (required fields, JSON types, lengths). Formats and check digits are the normalisers' job
- * (normalise.ts), which add their own codes. Every error names the v3 field, in French.
+ * Structural validation of one v3 item: its size and depth (limits.ts), then ajv against
+ * schemas/dossier-apprenant-v3.schema.ts (required fields, JSON types, lengths), then the
+ * characters of its texts. Formats and check digits are the normalisers' job (normalise.ts),
+ * which add their own codes. Every error names the v3 field, in French.
  */
 import Ajv, { type ErrorObject } from 'ajv';
-import { dossierApprenantV3Schema } from '../../schemas/dossier-apprenant-v3.schema';
+import {
+  dossierApprenantV3Schema,
+  V3_FIELDS,
+  V3_FREE_TEXT_FIELDS,
+} from '../../schemas/dossier-apprenant-v3.schema';
 import type { ValidationIssue } from './issues';
+import { printable } from './printable';
+import {
+  DEFAULT_LIMITS,
+  forbiddenCharacter,
+  frenchBytes,
+  frenchNumber,
+  inspectItem,
+  MAX_NESTING,
+} from './limits';
 
-const ajv = new Ajv({ allErrors: true, strict: false });
+// verbose: errors carry the value (the received length of a too long text).
+const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
 const validateV3 = ajv.compile(dossierApprenantV3Schema);
 
 const TYPE_FR: Record<string, string> = {
@@ -40,12 +55,14 @@ function issueOf(e: ErrorObject): ValidationIssue {
         return { code: 'DOSSIER_NON_OBJET', path, message: 'chaque dossier doit être un objet JSON' };
       return { code: 'TYPE_INVALIDE', path, message: `${path} : ${expected} attendu` };
     }
-    case 'maxLength':
+    case 'maxLength': {
+      const length = typeof e.data === 'string' ? [...e.data].length : null;
       return {
         code: 'TEXTE_TROP_LONG',
         path,
-        message: `${path} : ${(e.params as { limit: number }).limit} caractères au plus`,
+        message: `${path} : texte trop long, ${frenchNumber((e.params as { limit: number }).limit)} caractères au plus${length === null ? '' : `, reçu ${frenchNumber(length)}`}`,
       };
+    }
     case 'minLength':
       return { code: 'CHAMP_REQUIS', path, message: `${path} : champ requis vide` };
     default:
@@ -53,21 +70,66 @@ function issueOf(e: ErrorObject): ValidationIssue {
   }
 }
 
-/** The structural errors of `item` (empty when it matches the schema). */
-export function validateStructure(item: unknown): ValidationIssue[] {
+/** VALEUR_NON_SCALAIRE of a field nested deeper than the contract's flat items allow. */
+export const tooDeepIssue = (field: string): ValidationIssue => ({
+  code: 'VALEUR_NON_SCALAIRE',
+  path: printable(field),
+  message: `${printable(field)} : valeur imbriquée sur plus de ${MAX_NESTING} niveaux ; un dossier du contrat v3 est un objet plat (texte, nombre, booléen ou null par champ)`,
+});
+
+/**
+ * CARACTERES_INVALIDES of every v3 text field holding a control character or a lone surrogate
+ * (limits.ts `forbiddenCharacter`); unknown fields are ignored (they are not read).
+ */
+function characterIssues(item: Record<string, unknown>, skip: ReadonlySet<string>): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  for (const field of V3_FIELDS) {
+    const v = item[field];
+    if (typeof v !== 'string' || skip.has(field)) continue;
+    const bad = forbiddenCharacter(v, V3_FREE_TEXT_FIELDS.has(field));
+    if (bad === null) continue;
+    issues.push({
+      code: 'CARACTERES_INVALIDES',
+      path: field,
+      message: `${field} : caractère interdit (${bad}) : caractères de contrôle et caractères Unicode isolés refusés${V3_FREE_TEXT_FIELDS.has(field) ? ' (tabulation et sauts de ligne acceptés)' : ''}`,
+    });
+  }
+  return issues;
+}
+
+/**
+ * The structural errors of `item` (empty when it matches the schema). An item nested too deep
+ * (VALEUR_NON_SCALAIRE) or larger than `itemBytes` of JSON (DOSSIER_TROP_VOLUMINEUX) gets that one
+ * error only: nothing else of it is read.
+ */
+export function validateStructure(item: unknown, itemBytes = DEFAULT_LIMITS.itemBytes): ValidationIssue[] {
   if (typeof item !== 'object' || item === null || Array.isArray(item)) {
     return [
       { code: 'DOSSIER_NON_OBJET', path: '(dossier)', message: 'chaque dossier doit être un objet JSON' },
     ];
   }
-  if (validateV3(item)) return [];
-  const seen = new Set<string>();
-  const issues: ValidationIssue[] = [];
-  for (const e of validateV3.errors ?? []) {
-    const issue = issueOf(e);
-    if (seen.has(issue.path)) continue; // one error per field (a multi-type mismatch reports once)
-    seen.add(issue.path);
-    issues.push(issue);
+  const rec = item as Record<string, unknown>;
+  const shape = inspectItem(rec, itemBytes);
+  if (shape.tooDeep !== null) return [tooDeepIssue(shape.tooDeep)];
+  if (shape.tooLarge) {
+    return [
+      {
+        code: 'DOSSIER_TROP_VOLUMINEUX',
+        path: '(dossier)',
+        message: `dossier trop volumineux : ${frenchNumber(shape.bytes)} octets en JSON, ${frenchBytes(itemBytes)} (${frenchNumber(itemBytes)} octets) au plus${shape.largestField === null ? '' : ` ; le champ le plus long est ${printable(shape.largestField)}`}`,
+      },
+    ];
   }
+  const issues: ValidationIssue[] = [];
+  const seen = new Set<string>();
+  if (!validateV3(item)) {
+    for (const e of validateV3.errors ?? []) {
+      const issue = issueOf(e);
+      if (seen.has(issue.path)) continue; // one error per field (a multi-type mismatch reports once)
+      seen.add(issue.path);
+      issues.push(issue);
+    }
+  }
+  issues.push(...characterIssues(rec, seen));
   return issues;
 }

@@ -17,10 +17,12 @@ import type { RejectedRecord } from '../../schemas/generated/RejectedRecord';
 import { fingerprintOf, type Fingerprint } from './fingerprint';
 import { personKey, recordKey } from './identity';
 import type { ValidationIssue, Warning } from './issues';
+import { deadLetterInput, DEFAULT_LIMITS, forbiddenCharacter, type IngestLimits } from './limits';
 import { normaliseDossier, type NormaliseRefs, type NormalisedDossier } from './normalise';
 import { normaliseSiret, normaliseUai } from './normalise/identifiants';
 import { normaliseAnneeScolaire } from './normalise/scalars';
 import { validateStructure } from './validate';
+import { calendarDayOfInstant } from '../../streams/status/calendar';
 
 export interface Organisation {
   uai: string;
@@ -36,6 +38,8 @@ export interface NormaliseTask {
   authorised: Organisation | null;
   /** The organisation of the transmission, for rejected items whose own cannot be read. */
   organisme: Organisation | null;
+  /** Item size and dead-letter copy limits (default DEFAULT_LIMITS). */
+  limits?: Pick<IngestLimits, 'itemBytes' | 'deadLetterInputBytes'>;
 }
 
 export type NormalisedItem =
@@ -99,14 +103,43 @@ export function looseIdentity(input: unknown): { key: string | null; organisatio
   } catch {
     /* the SIRET is what is wrong */
   }
-  const id = String(r.id_erp_apprenant ?? '').trim();
+  const rawId = r.id_erp_apprenant;
+  const id = typeof rawId === 'string' || typeof rawId === 'number' ? String(rawId).trim() : '';
   let key: string | null = null;
   try {
-    if (id) key = recordKey(uai, normaliseAnneeScolaire('annee_scolaire', r.annee_scolaire), id);
+    // No key from an id that could not be a record's (control characters, too long).
+    if (id && id.length <= 100 && forbiddenCharacter(id, false) === null)
+      key = recordKey(uai, normaliseAnneeScolaire('annee_scolaire', r.annee_scolaire), id);
   } catch {
     /* no key without a year */
   }
   return { key, organisation: siret ? { uai, siret } : null };
+}
+
+/** What the dead-letter topic receives for a rejected input (Avro RejectedRecord, before encoding). */
+export function rejectedRecord(
+  dataKey: Buffer,
+  o: {
+    now: number;
+    connector: string;
+    organisation: Organisation | null;
+    location: string;
+    errors: readonly ValidationIssue[];
+    input: unknown;
+    inputBytes: number;
+  },
+): RejectedRecord {
+  return {
+    event_id: randomUUID(),
+    ingestion_time: o.now,
+    connector: o.connector,
+    organisme_uai: o.organisation?.uai ?? null,
+    organisme_siret: o.organisation?.siret ?? null,
+    location: o.location,
+    errors: o.errors.map((e) => ({ code: e.code, path: e.path, message: e.message })),
+    // Never the whole of a large input: the record must stay far below the broker's message size.
+    input_chiffre: sealJson(dataKey, deadLetterInput(o.input, o.inputBytes).value),
+  };
 }
 
 const isOf = (img: NormalisedDossier['image'], o: Organisation) =>
@@ -124,14 +157,16 @@ export function createWorkFunctions(ctx: Context): WorkFunctions {
       const c = await getCodec();
       const dataKey = ctx.secrets.dataKey;
       const secret = ctx.secrets.personKeySecret;
+      const limits = task.limits ?? DEFAULT_LIMITS;
+      const today = calendarDayOfInstant(task.now);
       const dossiers: NormalisedDossier[] = new Array(task.items.length);
       const out: NormalisedItem[] = new Array(task.items.length);
       for (let i = 0; i < task.items.length; i++) {
         const item = task.items[i]!;
-        const structural = validateStructure(item.input);
+        const structural = validateStructure(item.input, limits.itemBytes);
         let errors: ValidationIssue[] = structural;
         if (structural.length === 0) {
-          const r = normaliseDossier(item.input as Record<string, unknown>, refs);
+          const r = normaliseDossier(item.input as Record<string, unknown>, refs, { today });
           if (r.ok && task.authorised && !isOf(r.dossier.image, task.authorised)) {
             errors = [
               {
@@ -164,16 +199,15 @@ export function createWorkFunctions(ctx: Context): WorkFunctions {
           } else errors = r.errors;
         }
         const loose = looseIdentity(item.input);
-        const rejected: RejectedRecord = {
-          event_id: randomUUID(),
-          ingestion_time: task.now,
+        const rejected = rejectedRecord(dataKey, {
+          now: task.now,
           connector: task.connector,
-          organisme_uai: loose.organisation?.uai ?? task.organisme?.uai ?? null,
-          organisme_siret: loose.organisation?.siret ?? task.organisme?.siret ?? null,
+          organisation: loose.organisation ?? task.organisme,
           location: item.location,
-          errors: errors.map((e) => ({ code: e.code, path: e.path, message: e.message })),
-          input_chiffre: sealJson(dataKey, item.input ?? null),
-        };
+          errors,
+          input: item.input,
+          inputBytes: limits.deadLetterInputBytes,
+        });
         out[i] = { ok: false, ...loose, errors, deadLetter: await c.encode('deadLetter', rejected) };
       }
       retained.set(taskId, dossiers);

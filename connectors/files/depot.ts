@@ -8,8 +8,9 @@
  *                        whose process is gone (a crash) is taken over and processed again by the
  *                        next scan (safe: change detection makes a replay emit nothing new)
  *   <depot>/done/       processed files, each with `<file>.rapport.json` (the per-row report)
- *   <depot>/failed/     unreadable files (not CSV/XLSX, no rows, unknown columns), with the report
- *                        saying why
+ *   <depot>/failed/     unreadable files (empty, binary, an .xlsx that is not a workbook, no data
+ *                        row, no v3 column: table.ts `parseTable`/`checkTable`, the same checks as
+ *                        uploads), with the report saying why
  * A file whose name matches an ERP mapping's `filePattern` (gesti_*.csv) is read through that
  * mapping (and is a full snapshot if the mapping says so); any other CSV/XLSX must have the v3
  * field names as columns (like an upload).
@@ -23,8 +24,8 @@ import type { FileReport } from '../http/report';
 import { fileReport } from '../http/report';
 import { applyMapping, loadAllMappings, type ErpMapping } from '../mappings/mapping';
 import { FileFormatError } from './csv';
-import { parseTable } from './table';
-import { V3_FIELDS } from '../../schemas/dossier-apprenant-v3.schema';
+import { checkTable, parseTable } from './table';
+import { printable } from '../core/printable';
 
 export const depotDir = (c: Config) => c.TDB_DEPOT_DIR ?? path.join(c.TDB_DATA_DIR, 'depot');
 
@@ -73,23 +74,18 @@ async function processFile(
   try {
     const bytes = await fs.readFile(inProcessing);
     const mapping = mappingForFile(name, mappings);
-    const table = await parseTable(bytes, mapping ? { header: (h) => h.replace(/^\ufeff/, '').trim() } : {});
-    if (table.rows.length === 0) throw new FileFormatError('aucune ligne de données');
-    if (!mapping) {
-      const columns = new Set(table.rows.flatMap((r) => Object.keys(r)));
-      if (![...columns].some((c) => V3_FIELDS.includes(c))) {
-        throw new FileFormatError(
-          `aucune colonne ne porte un nom de champ du contrat v3 (colonnes : ${[...columns].slice(0, 10).join(', ')})`,
-        );
-      }
-    }
+    const table = await parseTable(bytes, {
+      filename: name,
+      ...(mapping ? { header: (h: string) => h.replace(/^\ufeff/, '').trim() } : {}),
+    });
+    checkTable(table, { v3Columns: !mapping });
     const result = await pipeline.ingest({
       connector: mapping ? mapping.erp : 'depot',
       erp: mapping?.erp ?? null,
       snapshot: mapping?.snapshot ?? false,
       items: table.rows.map((r, i) => ({
         input: mapping ? applyMapping(mapping, r) : r,
-        location: `${name} ligne ${i + 2}`,
+        location: `${printable(name)} ligne ${i + 2}`,
       })),
     });
     report = fileReport(name, table, result);

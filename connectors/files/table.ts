@@ -1,5 +1,13 @@
-/** A tabular file (CSV or XLSX, recognised by its bytes, not its name) → rows keyed by column name. */
-import { parseCsv } from './csv';
+/**
+ * A tabular file (CSV or XLSX, recognised by its bytes, not its name) → rows keyed by column name,
+ * and the checks every connector of files applies before ingesting anything (uploads answer 422,
+ * the drop folder moves the file to failed/): not empty, not binary, an .xlsx that is a ZIP, at
+ * least one data row, and (without an ERP mapping) at least one column named as a v3 field.
+ */
+import path from 'node:path';
+import { V3_FIELDS } from '../../schemas/dossier-apprenant-v3.schema';
+import { printable } from '../core/printable';
+import { FileFormatError, parseCsv } from './csv';
 import { parseXlsx } from './xlsx';
 
 export interface Table {
@@ -14,11 +22,41 @@ export interface Table {
 export const isZip = (b: Buffer) =>
   b.length > 4 && b[0] === 0x50 && b[1] === 0x4b && b[2] === 0x03 && b[3] === 0x04;
 
+/** Whether a file name says XLSX (then its bytes must be a ZIP). */
+const XLSX_NAME = /\.(xlsx|xlsm)$/i;
+
+/**
+ * Parses a file. `filename` (when known) lets an .xlsx that is not a workbook be refused rather
+ * than read as CSV. Throws FileFormatError (French message) for an empty or binary file.
+ */
 export async function parseTable(
   bytes: Buffer,
-  opts: { header?: (h: string) => string } = {},
+  opts: { header?: (h: string) => string; filename?: string } = {},
 ): Promise<Table> {
+  if (bytes.length === 0) throw new FileFormatError('aucune ligne de données (fichier vide)');
   if (isZip(bytes)) return { format: 'xlsx', rows: await parseXlsx(bytes) };
+  if (opts.filename && XLSX_NAME.test(opts.filename)) {
+    throw new FileFormatError(
+      `le fichier ${printable(path.basename(opts.filename))} n'est pas un classeur XLSX valide (ce n'est pas une archive ZIP) : enregistrez-le au format XLSX ou CSV`,
+    );
+  }
   const t = parseCsv(bytes, opts);
   return { format: 'csv', rows: t.rows, encoding: t.encoding, separator: t.separator };
+}
+
+/**
+ * The checks before ingestion: at least one data row; with `v3Columns`, at least one column named
+ * as a v3 field (a file of another shape would have every row rejected). Throws FileFormatError.
+ */
+export function checkTable(table: Table, opts: { v3Columns: boolean }): void {
+  if (table.rows.length === 0) throw new FileFormatError('aucune ligne de données');
+  if (!opts.v3Columns) return;
+  const columns = new Set<string>();
+  for (const r of table.rows) for (const k of Object.keys(r)) columns.add(k);
+  if (![...columns].some((c) => V3_FIELDS.includes(c))) {
+    const shown = [...columns].slice(0, 10).map((c) => printable(c, 40));
+    throw new FileFormatError(
+      `aucune colonne ne porte un nom de champ du contrat v3 (colonnes : ${shown.join(', ')}${columns.size > 10 ? ', …' : ''}) ; la première ligne doit nommer les colonnes (nom_apprenant, id_erp_apprenant, …)`,
+    );
+  }
 }

@@ -26,8 +26,11 @@ export async function parseXlsx(bytes: Buffer): Promise<Record<string, unknown>[
   const wb = new ExcelJS.Workbook();
   try {
     await wb.xlsx.load(bytes as unknown as ArrayBuffer);
-  } catch (err) {
-    throw new FileFormatError(`classeur XLSX illisible : ${(err as Error).message}`);
+  } catch {
+    // exceljs' reasons are English and technical ("Corrupted zip ?"): not shown.
+    throw new FileFormatError(
+      `classeur XLSX illisible (archive endommagée ou qui n'est pas un classeur Excel) : enregistrez-le de nouveau au format XLSX ou CSV`,
+    );
   }
   const ws = wb.worksheets[0];
   if (!ws) throw new FileFormatError('classeur XLSX sans feuille');

@@ -5,10 +5,11 @@
  * responsable pair or formateur pair is exactly that (UAI, SIRET): a CFA transmits for itself as
  * formateur, and a responsible CFA for the sites it is responsible for.
  */
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { normaliseSiret, normaliseUai } from '../core/normalise/identifiants';
 import type { Organisation } from '../core/pipeline';
 import type { ApiKeyRecord, ApiKeyStore } from './api-keys';
+import { IngestionHttpError } from './errors';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -24,20 +25,24 @@ export function bearerToken(request: FastifyRequest): string | null {
   return m?.[1] ?? null;
 }
 
-/** preHandler: 401 without a key, with an unknown key or a revoked one. */
+/**
+ * onRequest hook: 401 without a key, with an unknown key or a revoked one — before the body is
+ * read (a large or malformed body without a valid key costs nothing and says nothing).
+ */
 export function requireApiKey(store: ApiKeyStore) {
-  return async (request: FastifyRequest, reply: FastifyReply) => {
+  return async (request: FastifyRequest): Promise<void> => {
     const token = bearerToken(request);
     if (!token) {
-      return reply.code(401).send({
-        status: 'ERROR',
-        message: "clé d'API manquante : en-tête Authorization: Bearer <clé> requis",
-      });
+      throw new IngestionHttpError(
+        401,
+        'CLE_API_MANQUANTE',
+        "clé d'API manquante : en-tête Authorization: Bearer <clé> requis",
+      );
     }
     const record = await store.lookup(token);
-    if (!record) return reply.code(401).send({ status: 'ERROR', message: "clé d'API inconnue" });
+    if (!record) throw new IngestionHttpError(401, 'CLE_API_INCONNUE', "clé d'API inconnue");
     if (record.revoked_at)
-      return reply.code(401).send({ status: 'ERROR', message: `clé d'API révoquée le ${record.revoked_at}` });
+      throw new IngestionHttpError(401, 'CLE_API_REVOQUEE', `clé d'API révoquée le ${record.revoked_at}`);
     request.apiKey = record;
   };
 }

@@ -2,14 +2,17 @@
  * The connectors' HTTP routes (data in), one Fastify plugin registered by api/app.ts:
  * POST /api/v3/dossiers-apprenants (ERP push) and POST /api/v1/televersements (file upload), both
  * authenticated by an organisation's API key and rate-limited per key (Redis counters, so that
- * several API processes share them). The plugin owns its pipeline (idempotent producer), closed
- * with the app.
+ * several API processes share them). The key is checked in an onRequest hook, before the body is
+ * read. Every error of these routes has one French shape `{status: "ERROR", code, message}`
+ * (errors.ts, this plugin's error handler). The plugin owns its pipeline (idempotent producer),
+ * closed with the app.
  */
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
 import { createPipeline, type Pipeline } from '../core/pipeline';
 import { hashKey, redisApiKeyStore } from './api-keys';
 import { bearerToken } from './auth';
+import { ingestionErrorHandler } from './errors';
 import { dossiersApprenantsRoute } from './dossiers-apprenants';
 import { televersementsRoute } from './televersements';
 
@@ -26,6 +29,8 @@ export async function connectorRoutes(
   const pipeline = opts.pipeline ?? createPipeline(ctx);
   const keys = redisApiKeyStore(ctx.redis, ctx.keys.apiKeys);
   if (!opts.pipeline) app.addHook('onClose', async () => pipeline.close());
+  // One error shape, in French, for every error of these routes (errors.ts); this plugin's scope only.
+  app.setErrorHandler(ingestionErrorHandler);
 
   await app.register(rateLimit, {
     max: ctx.config.TDB_API_RATE_LIMIT,
@@ -40,6 +45,7 @@ export async function connectorRoutes(
     errorResponseBuilder: (_request, context) => ({
       statusCode: 429,
       status: 'ERROR',
+      code: 'TROP_DE_REQUETES',
       message: `trop de requêtes pour cette clé d'API : ${context.max} par minute ; réessayez dans ${Math.ceil(context.ttl / 1000)} s`,
     }),
   });

@@ -17,15 +17,40 @@ export const validationErrorSchema = {
   required: ['message', 'path', 'code'],
 } as const;
 
+export const warningSchema = {
+  type: 'object',
+  description:
+    "Un avertissement : le dossier est accepté, mais une valeur a été corrigée ou ignorée (ex. TELEPHONE_INVALIDE) ; à corriger dans l'ERP.",
+  properties: {
+    code: { type: 'string', description: 'Code stable (voir connectors/README.md), ex. AGE_INHABITUEL.' },
+    path: { type: 'string', description: 'Le champ v3 en cause.' },
+    message: { type: 'string', description: 'Message en français.' },
+  },
+  required: ['code', 'path', 'message'],
+} as const;
+
+/** Every error of the ingestion routes (connectors/http/errors.ts). */
 export const errorReplySchema = {
   type: 'object',
+  additionalProperties: true,
   properties: {
     status: { type: 'string', enum: ['ERROR'] },
-    message: { type: 'string' },
-    elements: { type: 'array', items: { type: 'integer' }, description: 'Indices des éléments en cause.' },
+    code: { type: 'string', description: 'Code stable, ex. CLE_API_INCONNUE, TROP_DE_DOSSIERS.' },
+    message: { type: 'string', description: 'En français : ce qui ne va pas et quoi faire.' },
+    elements: {
+      type: 'array',
+      items: { type: 'integer' },
+      description: 'Indices (à partir de 0, comme data[i]) des éléments en cause.',
+    },
+    limite: { type: 'integer', description: 'La limite dépassée (octets ou dossiers).' },
   },
-  required: ['status', 'message'],
+  required: ['status', 'code', 'message'],
 } as const;
+
+/** The error replies of both ingestion routes, by status. */
+export const errorResponses = Object.fromEntries(
+  [400, 401, 403, 413, 415, 422, 429, 500, 503].map((s) => [s, errorReplySchema]),
+);
 
 export const securityBearer = [{ bearerAuth: [] }];
 

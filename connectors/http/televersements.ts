@@ -3,19 +3,38 @@
  * or any file field), columns named with the v3 field names, Bearer API key of one organisation.
  * Each row goes through the shared pipeline; the reply is the per-row report (FileReport). A row of
  * another organisation than the key's is rejected with ORGANISME_NON_AUTORISE (the others are
- * accepted). Replies: 200 report; 400 no file or unreadable file; 401 key; 413 file over 20 MB.
+ * accepted). Replies (errors: errors.ts shape `{status: "ERROR", code, message}`): 200 report;
+ * 400 no file or a malformed form; 401 key (checked before the body is read); 413 file over
+ * 20 MiB; 415 not multipart/form-data; 422 the file is not a table of dossiers (empty, binary, an
+ * .xlsx that is not a workbook, no data row, no v3 column: nothing is sent to Kafka); 503 Kafka
+ * cannot take the events now.
  */
 import multipart from '@fastify/multipart';
-import type { FastifyInstance } from 'fastify';
-import { FileFormatError } from '../files/csv';
-import { parseTable } from '../files/table';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Pipeline } from '../core/pipeline';
+import { printable } from '../core/printable';
+import { FileFormatError } from '../files/csv';
+import { checkTable, parseTable } from '../files/table';
 import type { ApiKeyStore } from './api-keys';
 import { requireApiKey } from './auth';
+import { IngestionHttpError } from './errors';
+import { UPLOAD_MAX_BYTES } from './limits';
 import { fileReport } from './report';
-import { errorReplySchema, routeSchema, securityBearer, validationErrorSchema } from './schemas';
+import { errorResponses, routeSchema, securityBearer, validationErrorSchema } from './schemas';
 
-export const UPLOAD_MAX_BYTES = 20 * 1024 * 1024;
+export { UPLOAD_MAX_BYTES } from './limits';
+
+/** onRequest: 415 before the body is read when it is not a multipart form (a JSON body, a raw file). */
+async function requireMultipart(request: FastifyRequest): Promise<void> {
+  const type = String(request.headers['content-type'] ?? '');
+  if (!/^multipart\/form-data\b/i.test(type)) {
+    throw new IngestionHttpError(
+      415,
+      'TYPE_DE_CONTENU_INVALIDE',
+      `type de contenu ${type ? `« ${printable(type, 80)} » ` : 'absent '}non pris en charge : multipart/form-data attendu (le fichier dans un champ "fichier")`,
+    );
+  }
+}
 
 export async function televersementsRoute(
   app: FastifyInstance,
@@ -31,7 +50,7 @@ export async function televersementsRoute(
       schema: routeSchema({
         summary: 'Téléverser un fichier de dossiers apprenants (XLSX ou CSV)',
         description:
-          'Fichier XLSX (première feuille) ou CSV (UTF-8 avec ou sans BOM, Windows-1252 ; séparateur ; , tabulation ou |), la première ligne nommant les colonnes avec les champs du contrat v3. Réponse : un rapport par ligne.',
+          'Fichier XLSX (première feuille) ou CSV (UTF-8 avec ou sans BOM, Windows-1252 ; séparateur ; , tabulation ou |) de 20 Mio au plus, la première ligne nommant les colonnes avec les champs du contrat v3. Réponse : un rapport par ligne. 422 quand le fichier n’est pas un tableau de dossiers (vide, binaire, sans ligne de données, sans colonne du contrat v3) : rien n’est enregistré.',
         tags: ['ingestion'],
         consumes: ['multipart/form-data'],
         security: securityBearer,
@@ -70,36 +89,39 @@ export async function televersementsRoute(
               },
             },
           },
-          400: errorReplySchema,
-          401: errorReplySchema,
+          ...errorResponses,
         },
       }),
-      preHandler: requireApiKey(deps.keys),
+      onRequest: [requireApiKey(deps.keys), requireMultipart],
     },
-    async (request, reply) => {
+    async (request) => {
       const key = request.apiKey!;
       const file = await request.file();
       if (!file)
-        return reply
-          .code(400)
-          .send({ status: 'ERROR', message: 'aucun fichier reçu (multipart/form-data, champ "fichier")' });
+        throw new IngestionHttpError(
+          400,
+          'FICHIER_ABSENT',
+          'aucun fichier reçu (multipart/form-data, champ "fichier")',
+        );
       const bytes = await file.toBuffer();
+      const fichier = printable(file.filename || 'fichier', 200);
       let table;
       try {
-        table = await parseTable(bytes);
+        table = await parseTable(bytes, { filename: file.filename });
+        checkTable(table, { v3Columns: true });
       } catch (err) {
         if (err instanceof FileFormatError)
-          return reply.code(400).send({ status: 'ERROR', message: err.message });
+          throw new IngestionHttpError(422, 'FICHIER_ILLISIBLE', err.message, { fichier });
         throw err;
       }
       const result = await deps.pipeline.ingest({
         connector: 'televersement',
         erp: key.erp,
         organisme: { uai: key.uai, siret: key.siret },
-        items: table.rows.map((input, i) => ({ input, location: `${file.filename} ligne ${i + 2}` })),
+        items: table.rows.map((input, i) => ({ input, location: `${fichier} ligne ${i + 2}` })),
         authorised: { uai: key.uai, siret: key.siret },
       });
-      return fileReport(file.filename, table, result);
+      return fileReport(fichier, table, result);
     },
   );
 }

@@ -41,7 +41,7 @@ export async function pollYpareoOnce(pipeline: Pipeline, src: YpareoSource): Pro
     snapshot: mapping.snapshot,
     items: records.map((r, i) => ({
       input: applyMapping(mapping, r),
-      location: `export Yparéo apprenant ${i}`,
+      location: `export Yparéo apprenant ${i + 1}`,
     })),
   });
 }

@@ -11,6 +11,7 @@ import {
   type Consumer,
   type ConsumerConfig,
   type LogEntry,
+  type PartitionMetadata,
 } from 'kafkajs';
 import type { Config } from '../config';
 import { logger } from '../log';
@@ -76,3 +77,38 @@ export function createConsumer(kafka: Kafka, cfg: ConsumerConfig): Consumer {
 }
 
 export const ACKS_ALL = -1;
+
+const keyed = Partitioners.DefaultPartitioner();
+const metadataOf = new Map<number, PartitionMetadata[]>();
+
+/**
+ * The partition that the producers of `createIdempotentProducer` choose for a keyed message in a
+ * topic of `partitions` partitions (murmur2 of the key, as the Java client): lets a caller size its
+ * requests per partition before sending.
+ */
+export function keyPartition(key: string | Buffer, partitions: number): number {
+  let metadata = metadataOf.get(partitions);
+  if (!metadata) {
+    metadata = Array.from({ length: partitions }, (_, i) => ({
+      partitionErrorCode: 0,
+      partitionId: i,
+      leader: 0,
+      replicas: [0],
+      isr: [0],
+    }));
+    metadataOf.set(partitions, metadata);
+  }
+  return keyed({ topic: '', partitionMetadata: metadata, message: { key, value: null } });
+}
+
+/** Number of partitions of each topic (one metadata request); topics that do not exist are left out. */
+export async function partitionCounts(kafka: Kafka, topics: readonly string[]): Promise<Map<string, number>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const meta = await admin.fetchTopicMetadata({ topics: [...topics] });
+    return new Map(meta.topics.map((t) => [t.name, t.partitions.length]));
+  } finally {
+    await admin.disconnect();
+  }
+}

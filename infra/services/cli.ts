@@ -64,11 +64,16 @@ async function status(c: Config): Promise<boolean> {
           ? 'running (not ours)'
           : 'stopped',
     ],
-    ...appStatus(c).map(([name, where, pid]): [string, string, string] => [name, where, pidText(pid)]),
   ];
-  for (const [name, where, state] of rows)
+  // The platform's own processes are optional (`start --app`), but one that was started and died is down.
+  const apps: [string, string, string][] = appStatus(c).map(([name, where, pid, died]) => [
+    name,
+    where,
+    died ? 'DIED (see its log)' : pidText(pid),
+  ]);
+  for (const [name, where, state] of [...rows, ...apps])
     process.stdout.write(`${name.padEnd(16)} ${state.padEnd(22)} ${where}\n`);
-  return rows.slice(0, 4).every(([, , s]) => s !== 'stopped');
+  return rows.every(([, , s]) => s !== 'stopped') && apps.every(([, , s]) => !s.startsWith('DIED'));
 }
 
 const pidText = (pid: number | undefined) => (pid === undefined ? 'stopped' : `running (pid ${pid})`);

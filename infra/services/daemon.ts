@@ -40,6 +40,14 @@ function alive(pid: number): boolean {
   }
 }
 
+/** True when the daemon has a pid file but no live process: it was started and died (crash, kill -9). */
+export function diedSinceStarted(runDir: string, name: string): boolean {
+  const file = pidFile(runDir, name);
+  if (!fs.existsSync(file)) return false;
+  const pid = Number(fs.readFileSync(file, 'utf8').trim());
+  return !(Number.isInteger(pid) && pid > 0 && alive(pid));
+}
+
 /** The pid of a running daemon, or undefined (a stale pid file is removed). */
 export function runningPid(runDir: string, name: string): number | undefined {
   const file = pidFile(runDir, name);

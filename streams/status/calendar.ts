@@ -172,14 +172,25 @@ const DATE_TIME =
 const DAY_MONTH_YEAR = /^(\d{1,2})([/.-])(\d{1,2})\2(\d{4})$/;
 const EXCEL_SERIAL = /^\d+(?:\.\d+)?$/;
 
+/** 'YYYY-MM-DD' when `s` is 8 digits forming an existing date YYYYMMDD (1000–2999), else null. */
+function compactDate(s: string): string | null {
+  if (!/^[12]\d{7}$/.test(s)) return null;
+  const [y, m, d] = [Number(s.slice(0, 4)), Number(s.slice(4, 6)), Number(s.slice(6, 8))];
+  if (m < 1 || m > 12 || d < 1 || d > daysInMonth(y, m)) return null;
+  return `${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)}`;
+}
+
 function fromExcelSerial(serial: number, input: unknown): CalendarDay {
   const whole = Math.floor(serial);
   if (!Number.isFinite(serial) || whole < 1 || whole > EXCEL_MAX_SERIAL || whole === 60) {
+    const compact = compactDate(String(input).trim());
     throw new CalendarDayError(
       'SERIE_EXCEL_HORS_LIMITES',
       whole === 60
         ? `numéro de série Excel 60 (29/02/1900, jour inexistant)`
-        : `numéro de série Excel hors limites (${String(input)}) : attendu 1 à ${EXCEL_MAX_SERIAL}, ou une date AAAA-MM-JJ`,
+        : compact
+          ? `"${String(input).trim()}" ressemble à une date AAAAMMJJ sans séparateurs : format non accepté, écrivez ${compact}`
+          : `numéro de série Excel hors limites (${String(input)}) : attendu 1 à ${EXCEL_MAX_SERIAL}, ou une date AAAA-MM-JJ`,
       input,
     );
   }

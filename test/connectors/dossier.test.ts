@@ -69,7 +69,9 @@ describe('structural validation (ajv, schemas/dossier-apprenant-v3.schema.ts)', 
       {
         code: 'DATE_INVALIDE',
         path: 'date_de_naissance_apprenant',
-        message: 'date_de_naissance_apprenant : date illisible (attendu AAAA-MM-JJ)',
+        // The same reason as for other dates, without the value.
+        message:
+          "date_de_naissance_apprenant : la date reçue n'existe pas dans le calendrier (attendu AAAA-MM-JJ)",
       },
     ]);
   });

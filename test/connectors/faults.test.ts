@@ -21,7 +21,7 @@ const ingest = (
   pipeline.ingest({
     connector: extra.connector ?? 'test',
     snapshot: extra.snapshot,
-    items: items.map((input, i) => ({ input, location: `élément ${i}` })),
+    items: items.map((input, i) => ({ input, location: `élément ${i + 1}` })),
   });
 /** The change events of a record once at least n arrived. */
 const changes = async (key: string, n = 1) =>

@@ -219,12 +219,13 @@ describe('POST /api/v1/televersements', () => {
     ]);
   });
 
-  test('no key: 401; not a table: 400', async () => {
+  test('no key: 401; not a table: 422', async () => {
     const form = new FormData();
     form.append('fichier', new Blob([Buffer.from('x')]), 'x.csv');
     expect((await send(base, '/api/v1/televersements', { form })).statusCode).toBe(401);
     const res = await upload(Buffer.from([0x50, 0x4b, 0x03, 0x04, 0, 0, 0]), 'broken.xlsx');
-    expect(res.statusCode).toBe(400);
+    expect(res.statusCode).toBe(422);
+    expect(res.json()).toMatchObject({ status: 'ERROR', code: 'FICHIER_ILLISIBLE', fichier: 'broken.xlsx' });
     expect(res.json().message).toMatch(/^classeur XLSX illisible/);
   });
 });

@@ -5,8 +5,15 @@
 import ExcelJS from 'exceljs';
 import fs from 'node:fs';
 import iconv from 'iconv-lite';
-import { decodeText, detectSeparator, parseCsv } from '../../connectors/files/csv';
-import { parseTable } from '../../connectors/files/table';
+import {
+  csvErrorMessage,
+  decodeText,
+  detectSeparator,
+  FileFormatError,
+  looksBinary,
+  parseCsv,
+} from '../../connectors/files/csv';
+import { checkTable, parseTable } from '../../connectors/files/table';
 import {
   applyMapping,
   checkMapping,
@@ -186,3 +193,91 @@ describe('declarative ERP mappings', () => {
     });
   });
 });
+
+describe('files that are not tables of dossiers (the same checks for uploads and the drop folder)', () => {
+  /** Deterministic "random" bytes (xorshift), so that the test is the same at every run. */
+  const noise = (n: number, seed = 42) => {
+    const b = Buffer.alloc(n);
+    let x = seed;
+    for (let i = 0; i < n; i++) {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      b[i] = x & 0xff;
+    }
+    return b;
+  };
+  const refusal = async (bytes: Buffer, filename: string, v3Columns = true) => {
+    try {
+      checkTable(await parseTable(bytes, { filename }), { v3Columns });
+      return null;
+    } catch (err) {
+      if (!(err instanceof FileFormatError)) throw err;
+      return err.message;
+    }
+  };
+
+  test('empty, header only, no v3 column: refused with the drop folder messages', async () => {
+    expect(await refusal(Buffer.alloc(0), 'vide.csv')).toBe('aucune ligne de données (fichier vide)');
+    expect(await refusal(Buffer.from('nom_apprenant;prenom_apprenant\r\n'), 'entete.csv')).toBe(
+      'aucune ligne de données',
+    );
+    expect(await refusal(Buffer.from('a;b;c\n1;2;3\n4;5;6\n'), 'abc.csv')).toBe(
+      'aucune colonne ne porte un nom de champ du contrat v3 (colonnes : a, b, c) ; la première ligne doit nommer les colonnes (nom_apprenant, id_erp_apprenant, …)',
+    );
+    // A mapped file (Gesti) has its own column names: only rows are required.
+    expect(await refusal(Buffer.from('NUM_APPRENANT;NOM\n1;X\n'), 'gesti_x.csv', false)).toBeNull();
+  });
+
+  test('binary content: "fichier binaire ou illisible", never garbage rows', async () => {
+    const binary = /^fichier binaire ou illisible/;
+    expect(await refusal(noise(4096), 'export.csv')).toMatch(binary);
+    expect(await refusal(fs.readFileSync('/bin/ls'), 'ls.csv')).toBe(
+      'fichier binaire ou illisible (programme) : un fichier CSV (texte UTF-8 ou Windows-1252) ou XLSX est attendu',
+    );
+    // A PDF without NUL bytes (its compressed streams are binary): not read as Shift_JIS text.
+    const pdf = Buffer.concat([
+      Buffer.from('%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Length 600 >>\nstream\n', 'latin1'),
+      noise(600).map((b) => b || 1),
+      Buffer.from('\nendstream\n'),
+    ]);
+    expect(pdf.includes(0)).toBe(false);
+    expect(await refusal(pdf, 'releve.csv')).toMatch(/^fichier binaire ou illisible \(document PDF\)/);
+    // An old .xls (OLE2) says what to do.
+    expect(
+      await refusal(
+        Buffer.concat([Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]), noise(512)]),
+        'x.xls',
+      ),
+    ).toMatch(/\.xls : enregistrez-le au format XLSX ou CSV/);
+  });
+
+  test('an .xlsx that is not a ZIP archive is refused, not read as CSV', async () => {
+    expect(await refusal(noise(2048, 7), 'export.xlsx')).toBe(
+      "le fichier export.xlsx n'est pas un classeur XLSX valide (ce n'est pas une archive ZIP) : enregistrez-le au format XLSX ou CSV",
+    );
+    expect(await refusal(Buffer.from(csvText(), 'utf8'), 'Export.XLSX')).toMatch(
+      /n'est pas un classeur XLSX/,
+    );
+  });
+
+  test('a few stray control characters in a real export are tolerated (the row is rejected, not the file)', async () => {
+    const text = `nom_apprenant;prenom_apprenant\nDu\u000bpont;Léa\n${'Martin;Paul\n'.repeat(50)}`;
+    const t = await parseTable(Buffer.from(text, 'utf8'), { filename: 'export.csv' });
+    expect(t.rows[0]).toEqual({ nom_apprenant: 'Du\u000bpont', prenom_apprenant: 'Léa' });
+    expect(looksBinary(text)).toBe(false);
+  });
+
+  test('CSV syntax errors are said in French with the line', () => {
+    expect(csvErrorMessage({ code: 'CSV_QUOTE_NOT_CLOSED', lines: 12 })).toBe(
+      'fichier CSV illisible à la ligne 12 : un guillemet ouvert n’est jamais fermé',
+    );
+    expect(csvErrorMessage({ code: 'CSV_SOMETHING_NEW' })).toBe(
+      'fichier CSV illisible : structure CSV invalide',
+    );
+  });
+});
+
+function csvText(): string {
+  return 'nom_apprenant;prenom_apprenant\nDupont;Léa\n';
+}

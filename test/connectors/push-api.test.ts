@@ -8,7 +8,7 @@ import { buildApp } from '../../api/app';
 import { createContext } from '../../infra/context';
 import { openJson } from '../../infra/crypto';
 import { redisApiKeyStore } from '../../connectors/http/api-keys';
-import { createTestPlatform, type TestPlatform } from '../support/platform';
+import { createTestPlatform, eventually, type TestPlatform } from '../support/platform';
 import { collectTopics, dossier, ORG_A, ORG_B, send, topicSize, type Decoded } from './support';
 
 jest.setTimeout(120_000);
@@ -164,7 +164,7 @@ describe('a batch with valid and invalid items', () => {
     expect(dead!.value.errors).toEqual([
       expect.objectContaining({ code: 'SIRET_CLE_INVALIDE', path: 'etablissement_formateur_siret' }),
     ]);
-    expect(dead!.value.location).toBe('élément 1');
+    expect(dead!.value.location).toBe('élément 2'); // items[1]: the second item (1-based for humans)
     expect(
       openJson<Record<string, unknown>>(platform.ctx.secrets.dataKey, dead!.value.input_chiffre as Buffer),
     ).toEqual(items[1]);
@@ -191,6 +191,11 @@ describe('change data capture', () => {
     );
     expect((await push(keyA, base)).statusCode).toBe(200);
     await topics.wait('changes', 5);
+    // The base push's own report must be in before the resend, so that the next report is the resend's.
+    const reportsBefore = await eventually(
+      async () => (await topics.wait('transmissions', 1)).filter((m) => m.value.organisme_uai === ORG_A.uai),
+      (rs) => rs.some((m) => m.value.crees === 3 && m.value.recus === 3),
+    );
     const before = await topicSize(platform.ctx, 'changes');
     const latestBefore = await topicSize(platform.ctx, 'latest');
 
@@ -205,7 +210,10 @@ describe('change data capture', () => {
       date_metier_mise_a_jour_statut: '2025-02-01T08:00:00Z',
     }));
     expect((await push(keyA, resend)).statusCode).toBe(200);
-    const reports = await topics.wait('transmissions', 3);
+    const reports = await eventually(
+      async () => (await topics.wait('transmissions', 1)).filter((m) => m.value.organisme_uai === ORG_A.uai),
+      (rs) => rs.length > reportsBefore.length,
+    );
     expect(reports.at(-1)!.value).toMatchObject({
       recus: 3,
       acceptes: 3,
@@ -330,6 +338,7 @@ describe('limits', () => {
       for (let i = 0; i < 3; i++) statuses.push((await call(keyB)).statusCode);
       expect(statuses.at(-1)).toBe(429);
       const res = await call(keyB);
+      expect(res.json()).toMatchObject({ status: 'ERROR', code: 'TROP_DE_REQUETES' });
       expect(res.json().message).toMatch(/^trop de requêtes pour cette clé d'API : 2 par minute/);
       // Another key is not limited by keyB's calls.
       const { key } = await redisApiKeyStore(platform.ctx.redis, platform.ctx.keys.apiKeys).create({

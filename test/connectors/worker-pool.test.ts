@@ -33,7 +33,7 @@ test('worker threads and the calling thread normalise and encode alike', async (
         date_de_naissance_apprenant: undefined,
         tel_apprenant: '0690 12 34 56',
       }),
-    ].map((input, i) => ({ input, location: `élément ${i}` })),
+    ].map((input, i) => ({ input, location: `élément ${i + 1}` })),
     authorised: ORG_A,
     organisme: ORG_A,
   };
@@ -80,7 +80,7 @@ test('worker threads and the calling thread normalise and encode alike', async (
     [`${ORG_A.uai}:2024-2025:W-3`, '+590690123456'],
   ]);
   expect(inThread!.dead).toMatchObject({
-    location: 'élément 1',
+    location: 'élément 2',
     errors: [{ code: 'SIRET_CLE_INVALIDE' }],
     input_chiffre: task.items[1]!.input,
   });

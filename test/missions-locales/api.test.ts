@@ -2,7 +2,8 @@
  * The Mission Locale routes on a listening server (real Redis, ClickHouse access log), alerts put
  * in the store as the inbox does (store.ingest / applyTransition; the consumer itself is tested in
  * inbox.test.ts): access control, order and filters, follow-up with history, synthesis, CSV/XLSX
- * exports, the access log, the SSE stream with resumption, and webhooks with retries.
+ * exports (formula-looking text quoted in CSV), the access log, the SSE stream with resumption,
+ * and webhooks with retries.
  */
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
@@ -441,6 +442,71 @@ describe('exports and the access log', () => {
     expect(rows[2]).toMatchObject({ route: '/api/v1/missions-locales/:id/alertes/:alerteId', lignes: 1 });
     // No names in the log.
     expect(JSON.stringify(rows)).not.toMatch(/Bernard|Petit|Durand/);
+  });
+});
+
+describe('exports: formula injection (OWASP)', () => {
+  test('CSV quotes formula-looking contacts and comments; numbers stay numbers; XLSX keeps string cells', async () => {
+    const ml = { id: 'ML-13-MARSEILLE', nom: 'Mission Locale de Marseille' };
+    const hostile = makeAlert(platform.ctx.secrets.dataKey, {
+      mission_locale_id: ml.id,
+      mission_locale_nom: ml.nom,
+      code_commune_insee: '13055',
+      departement: '13',
+      contact: {
+        nom: '=HYPERLINK("http://evil.example","clic")',
+        prenom: '@SUM(A1)',
+        telephone: '+33612345678',
+        email: '-1+1',
+        adresse: '\t=1+1',
+        date_de_naissance: '2005-06-20',
+      },
+    });
+    expect(await store.ingest(hostile)).toBe('nouvelle');
+    const patched = await http(base, `/api/v1/missions-locales/${ml.id}/alertes/${hostile.alert_id}`, {
+      method: 'PATCH',
+      json: { situation: 'autre', commentaire: "=cmd|' /C calc'!A0" },
+      headers: H.admin,
+    });
+    expect(patched.status).toBe(200);
+    const path = `/api/v1/missions-locales/${ml.id}/alertes`;
+
+    const json = (await http(base, path, { headers: H.admin })).json();
+    expect(json.alertes[0]).toMatchObject({ nom: '=HYPERLINK("http://evil.example","clic")', age: 19 });
+
+    const c = await http(base, `${path}?format=csv`, { headers: H.admin });
+    const [row, ...others] = parse(c.text, { columns: true, delimiter: ';', bom: true }) as Record<
+      string,
+      string
+    >[];
+    expect(others).toHaveLength(0);
+    expect(row).toMatchObject({
+      alerte_id: hostile.alert_id,
+      nom: '\'=HYPERLINK("http://evil.example","clic")',
+      prenom: "'@SUM(A1)",
+      telephone: "'+33612345678",
+      email: "'-1+1",
+      adresse: "'\t=1+1",
+      commentaire: "'=cmd|' /C calc'!A0",
+      age: '19',
+      priorite: '1',
+      rqth: '0',
+      date_de_naissance: '2005-06-20',
+      organisme_uai: hostile.organisme_uai,
+    });
+
+    const x = await http(base, `${path}?format=xlsx`, { headers: H.admin });
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(x.buffer as unknown as ArrayBuffer);
+    const cells = wb.worksheets[0]!.getRow(2);
+    const nom = cells.getCell(ALERTE_COLUMNS.indexOf('nom') + 1);
+    expect([nom.type, nom.value, nom.formula]).toEqual([
+      ExcelJS.ValueType.String,
+      '=HYPERLINK("http://evil.example","clic")',
+      undefined,
+    ]);
+    expect(cells.getCell(ALERTE_COLUMNS.indexOf('age') + 1).value).toBe(19);
+    cells.eachCell((cell) => expect(cell.type).not.toBe(ExcelJS.ValueType.Formula));
   });
 });
 
