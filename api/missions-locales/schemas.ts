@@ -3,6 +3,7 @@
  * serialisation and the OpenAPI document.
  */
 import { errorSchema } from '../errors';
+import { objectOf } from '../json-schema';
 import { formatProperty } from '../format/tables';
 import { ALERTE_COLUMNS, type AlerteVue } from '../../streams/alert-inbox/present';
 import { SITUATIONS } from '../../streams/alert-inbox/model';
@@ -58,22 +59,14 @@ export const alerteVueSchema = {
   required: [...ALERTE_COLUMNS],
 } as const;
 
-export const mlParams = {
-  type: 'object',
-  properties: {
-    id: { type: 'string', pattern: ML_ID_PATTERN, description: 'identifiant de la Mission Locale' },
-  },
-  required: ['id'],
-} as const;
+export const mlParams = objectOf({
+  id: { type: 'string', pattern: ML_ID_PATTERN, description: 'identifiant de la Mission Locale' },
+});
 
-export const alerteParams = {
-  type: 'object',
-  properties: {
-    id: { type: 'string', pattern: ML_ID_PATTERN },
-    alerteId: { type: 'string', pattern: '^[0-9a-f]{32}$', description: "identifiant de l'alerte" },
-  },
-  required: ['id', 'alerteId'],
-} as const;
+export const alerteParams = objectOf({
+  id: { type: 'string', pattern: ML_ID_PATTERN },
+  alerteId: { type: 'string', pattern: '^[0-9a-f]{32}$', description: "identifiant de l'alerte" },
+});
 
 const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema } as const;
 const security = [{ bearerAuth: [] }];
@@ -113,23 +106,19 @@ export const listSchema = {
     },
   },
   response: {
-    200: {
-      type: 'object',
-      properties: {
-        mission_locale_id: { type: 'string' },
-        date: { type: 'string' },
-        total: { type: 'integer' },
-        page: { type: 'integer' },
-        par_page: { type: 'integer' },
-        dernier_evenement: {
-          type: 'string',
-          description:
-            'identifiant du dernier événement du flux avant cette lecture : le passer en last_event_id au flux SSE pour ne rien manquer',
-        },
-        alertes: { type: 'array', items: alerteVueSchema },
+    200: objectOf({
+      mission_locale_id: { type: 'string' },
+      date: { type: 'string' },
+      total: { type: 'integer' },
+      page: { type: 'integer' },
+      par_page: { type: 'integer' },
+      dernier_evenement: {
+        type: 'string',
+        description:
+          'identifiant du dernier événement du flux avant cette lecture : le passer en last_event_id au flux SSE pour ne rien manquer',
       },
-      required: ['mission_locale_id', 'date', 'total', 'page', 'par_page', 'dernier_evenement', 'alertes'],
-    },
+      alertes: { type: 'array', items: alerteVueSchema },
+    }),
     ...errors,
   },
 } as const;
@@ -182,11 +171,7 @@ export const oneSchema = {
   security,
   params: alerteParams,
   response: {
-    200: {
-      type: 'object',
-      properties: { alerte: alerteVueSchema, historique: historiqueSchema },
-      required: ['alerte', 'historique'],
-    },
+    200: objectOf({ alerte: alerteVueSchema, historique: historiqueSchema }),
     404: errorSchema,
     ...errors,
   },
@@ -209,55 +194,30 @@ export const patchSchema = {
     required: ['situation'],
   },
   response: {
-    200: {
-      type: 'object',
-      properties: {
-        alerte_id: { type: 'string' },
-        etat: { type: 'string' },
-        situation: { type: 'string' },
-        situation_libelle: { type: 'string' },
-        situation_le: { type: 'string' },
-        situation_par: { type: 'string' },
-        commentaire: nullableString,
-      },
-      required: [
-        'alerte_id',
-        'etat',
-        'situation',
-        'situation_libelle',
-        'situation_le',
-        'situation_par',
-        'commentaire',
-      ],
-    },
+    200: objectOf({
+      alerte_id: { type: 'string' },
+      etat: { type: 'string' },
+      situation: { type: 'string' },
+      situation_libelle: { type: 'string' },
+      situation_le: { type: 'string' },
+      situation_par: { type: 'string' },
+      commentaire: nullableString,
+    }),
     404: errorSchema,
     ...errors,
   },
 } as const;
 
-const countsBySituation = {
-  type: 'object',
-  properties: {
-    situation: { type: 'string' },
-    libelle: { type: 'string' },
-    total: { type: 'integer' },
-    prioritaires: { type: 'integer' },
-    rqth: { type: 'integer' },
-    mineurs: { type: 'integer' },
-    ruptures_recentes: { type: 'integer' },
-    non_prioritaires: { type: 'integer' },
-  },
-  required: [
-    'situation',
-    'libelle',
-    'total',
-    'prioritaires',
-    'rqth',
-    'mineurs',
-    'ruptures_recentes',
-    'non_prioritaires',
-  ],
-} as const;
+const countsBySituation = objectOf({
+  situation: { type: 'string' },
+  libelle: { type: 'string' },
+  total: { type: 'integer' },
+  prioritaires: { type: 'integer' },
+  rqth: { type: 'integer' },
+  mineurs: { type: 'integer' },
+  ruptures_recentes: { type: 'integer' },
+  non_prioritaires: { type: 'integer' },
+});
 
 export const syntheseSchema = {
   summary: 'Synthèse des alertes : effectifs par situation de suivi et par priorité',
@@ -272,44 +232,31 @@ export const syntheseSchema = {
     properties: { format: formatProperty },
   },
   response: {
-    200: {
-      type: 'object',
-      properties: {
-        mission_locale_id: { type: 'string' },
-        date: { type: 'string' },
-        ouvertes: { type: 'integer' },
-        fermees: { type: 'integer' },
-        par_situation: { type: 'array', items: countsBySituation },
-        total: countsBySituation,
-        par_motif: {
-          type: 'object',
-          properties: {
-            RUPTURE: { type: 'integer' },
-            ABANDON: { type: 'integer' },
-            INSCRIT_SANS_CONTRAT: { type: 'integer' },
-          },
-        },
-        fermetures: {
-          type: 'object',
-          properties: {
-            NOUVEAU_CONTRAT: { type: 'integer' },
-            FIN_DE_FORMATION: { type: 'integer' },
-            REMPLACEE: { type: 'integer' },
-            EXPIREE: { type: 'integer' },
-          },
+    200: objectOf({
+      mission_locale_id: { type: 'string' },
+      date: { type: 'string' },
+      ouvertes: { type: 'integer' },
+      fermees: { type: 'integer' },
+      par_situation: { type: 'array', items: countsBySituation },
+      total: countsBySituation,
+      par_motif: {
+        type: 'object',
+        properties: {
+          RUPTURE: { type: 'integer' },
+          ABANDON: { type: 'integer' },
+          INSCRIT_SANS_CONTRAT: { type: 'integer' },
         },
       },
-      required: [
-        'mission_locale_id',
-        'date',
-        'ouvertes',
-        'fermees',
-        'par_situation',
-        'total',
-        'par_motif',
-        'fermetures',
-      ],
-    },
+      fermetures: {
+        type: 'object',
+        properties: {
+          NOUVEAU_CONTRAT: { type: 'integer' },
+          FIN_DE_FORMATION: { type: 'integer' },
+          REMPLACEE: { type: 'integer' },
+          EXPIREE: { type: 'integer' },
+        },
+      },
+    }),
     ...errors,
   },
 } as const;
