@@ -4,6 +4,7 @@
  * the schema when encoded: an invalid event is a bug and throws, naming the invalid paths.
  */
 import { SchemaRegistry, SchemaType, COMPATIBILITY } from '@kafkajs/confluent-schema-registry';
+import type { Schema } from '@kafkajs/confluent-schema-registry/dist/@types';
 import type { Config } from '../config';
 import { avroSchema, type AvroSchemaName } from '../../schemas/avro';
 import { topicNames, topicSpecs } from './topics';
@@ -23,6 +24,20 @@ export function createRegistry(c: Config): SchemaRegistry {
   return new SchemaRegistry({ host: c.schemaRegistryUrl, clientId: c.TDB_NAMESPACE, retry: { retries: 5 } });
 }
 
+/** Magic byte 0 and the 4-byte schema id before the Avro binary. */
+const WIRE_HEADER = 5;
+
+/**
+ * The writer schema of a message encoded with one of our registered schemas: decoded directly, as
+ * the registry client would (writerSchema.fromBuffer of what follows the header), without its two
+ * awaits and three buffer slices per message (the processor decodes thousands per batch). Any
+ * other message (another id, not the wire format) goes through the registry client.
+ */
+function ownSchemaOf(types: ReadonlyMap<number, Schema>, buffer: Buffer): Schema | undefined {
+  if (!Buffer.isBuffer(buffer) || buffer.length < WIRE_HEADER || buffer[0] !== 0) return undefined;
+  return types.get(buffer.readInt32BE(1));
+}
+
 /**
  * Registers (or finds, when already registered: registration is idempotent) the value schema of
  * every topic under the subject `<topic>-value`, with BACKWARD compatibility, and returns a codec.
@@ -38,6 +53,9 @@ export async function registerSchemas(c: Config, registry = createRegistry(c)): 
     );
     ids[spec.name] = id;
   }
+  // The writer schemas registered above (Avro, cached by the registry client on registration).
+  const types = new Map<number, Schema>();
+  for (const id of new Set(Object.values(ids))) types.set(id, await registry.getSchema(id));
   return {
     ids,
     async encode(topic, value) {
@@ -45,6 +63,9 @@ export async function registerSchemas(c: Config, registry = createRegistry(c)): 
       if (id === undefined) throw new Error(`no schema registered for topic ${names[topic]}`);
       return registry.encode(id, value);
     },
-    decode: (buffer) => registry.decode(buffer),
+    async decode<T>(buffer: Buffer): Promise<T> {
+      const type = ownSchemaOf(types, buffer);
+      return type ? (type.fromBuffer(buffer.subarray(WIRE_HEADER)) as T) : registry.decode(buffer);
+    },
   };
 }

@@ -12,6 +12,21 @@ import { toIntervals } from '../status/engine';
 import type { ParcoursEntry, Statut, StatutInterval } from '../status/types';
 import { NO_DIMENSIONS, type Dimensions } from './dimensions';
 
+/** Days whose text is kept (1970-01-01 … 2105-12-31, what a ClickHouse Date holds). */
+const CACHED_DAYS = 49_675;
+const isoDays = new Map<number, string>();
+
+/**
+ * isoFromDay, each day's text made once: the rows of a batch repeat a few thousand days, and the
+ * processor writes hundreds of thousands of dates per second.
+ */
+export function isoDay(day: number): string {
+  if (!(day >= 0 && day < CACHED_DAYS)) return isoFromDay(day);
+  let iso = isoDays.get(day);
+  if (iso === undefined) isoDays.set(day, (iso = isoFromDay(day)));
+  return iso;
+}
+
 /**
  * The intervals a record is counted in: its parcours cut to the training period
  * [date_entree_formation, date_fin_formation] (status-rules.md, "Counting": only records whose
@@ -138,7 +153,12 @@ const sameDims = (a: Dimensions, b: Dimensions) => {
   return true;
 };
 
-const intervalKey = (i: StatutInterval) => `${i.valeur}|${i.debut}|${i.fin}`;
+const sameInterval = (a: StatutInterval, b: StatutInterval) =>
+  a.valeur === b.valeur && a.debut === b.debut && a.fin === b.fin;
+
+/** The intervals of `xs` not in `ys` (a record has a handful: a nested scan beats keyed sets). */
+const notIn = (xs: StatutInterval[], ys: StatutInterval[]) =>
+  xs.filter((x) => !ys.some((y) => sameInterval(x, y)));
 
 /**
  * Delta rows taking the counts from `before` (null: the record did not count yet) to `after`
@@ -154,23 +174,30 @@ export function deltaRows(
   let removed = before?.intervals ?? [];
   let added = after?.intervals ?? [];
   if (before && after && sameDims(before.dims, after.dims)) {
-    const kept = new Set(removed.map(intervalKey));
-    const common = new Set(added.map(intervalKey).filter((k) => kept.has(k)));
-    removed = removed.filter((i) => !common.has(intervalKey(i)));
-    added = added.filter((i) => !common.has(intervalKey(i)));
+    const was = removed;
+    removed = notIn(was, added);
+    added = notIn(added, was);
   }
   const rows: DeltaRow[] = [];
-  const emit = (c: Contribution, intervals: StatutInterval[], sign: 1 | -1) => {
-    for (const i of intervals) {
-      rows.push(deltaRow(c.dims, isoFromDay(i.debut), i.valeur, sign, recordKey, version, batchId));
-      rows.push(
-        deltaRow(c.dims, isoFromDay(i.fin + 1), i.valeur, sign === 1 ? -1 : 1, recordKey, version, batchId),
-      );
-    }
-  };
-  if (before) emit(before, removed, -1);
-  if (after) emit(after, added, 1);
+  if (before) pushDeltas(rows, before.dims, removed, -1, recordKey, version, batchId);
+  if (after) pushDeltas(rows, after.dims, added, 1, recordKey, version, batchId);
   return rows;
+}
+
+/** `sign` on the first day of each interval, the opposite the day after its last. */
+function pushDeltas(
+  rows: DeltaRow[],
+  dims: Dimensions,
+  intervals: readonly StatutInterval[],
+  sign: 1 | -1,
+  recordKey: string,
+  version: number,
+  batchId: string,
+): void {
+  for (const i of intervals) {
+    rows.push(deltaRow(dims, isoDay(i.debut), i.valeur, sign, recordKey, version, batchId));
+    rows.push(deltaRow(dims, isoDay(i.fin + 1), i.valeur, sign === 1 ? -1 : 1, recordKey, version, batchId));
+  }
 }
 
 /**
@@ -185,21 +212,11 @@ export function intervalRows(
 ): IntervalRow[] {
   const rows: IntervalRow[] = [];
   const intervals = after?.intervals ?? [];
-  intervals.forEach((i, idx) => {
-    rows.push(
-      intervalRow(
-        (after as Contribution).dims,
-        recordKey,
-        idx,
-        version,
-        0,
-        i.valeur,
-        isoFromDay(i.debut),
-        isoFromDay(i.fin),
-      ),
-    );
-  });
   const dims = after?.dims;
+  for (let idx = 0; idx < intervals.length; idx++) {
+    const i = intervals[idx]!;
+    rows.push(intervalRow(dims!, recordKey, idx, version, 0, i.valeur, isoDay(i.debut), isoDay(i.fin)));
+  }
   for (let idx = intervals.length; idx < previousSlots; idx++) {
     rows.push(
       intervalRow(dims ?? NO_DIMENSIONS, recordKey, idx, version, 1, 'INSCRIT', '1970-01-01', '1970-01-01'),

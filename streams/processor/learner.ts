@@ -5,7 +5,7 @@
  * The facts (intervals, signed deltas) are derived from the states before and after a batch
  * (batch.ts), so that a record changed several times in a batch writes its facts once.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type {
   DossierApprenantChange,
   FrApprentissageTdb,
@@ -62,10 +62,8 @@ export function transitionId(
   to: Statut,
   effectiveDay: number,
 ): string {
-  return createHash('sha256')
-    .update(`${recordKey}|${from ?? ''}|${to}|${effectiveDay}`)
-    .digest('hex')
-    .slice(0, 32);
+  // One-shot hash: cheaper than a Hash object per transition.
+  return hash('sha256', `${recordKey}|${from ?? ''}|${to}|${effectiveDay}`, 'hex').slice(0, 32);
 }
 
 export function datesOf(d: DossierApprenant): DossierDates {

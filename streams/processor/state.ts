@@ -66,6 +66,13 @@ type EncodedState = [
   string[],
 ];
 
+/** The dimension values in DIMENSION_KEYS order (plain loop: once per learner per batch). */
+function dimensionValues(d: Dimensions): unknown[] {
+  const values = new Array<unknown>(DIMENSION_KEYS.length);
+  for (let i = 0; i < DIMENSION_KEYS.length; i++) values[i] = d[DIMENSION_KEYS[i]!];
+  return values;
+}
+
 /**
  * Compact JSON of a state (positional arrays: the state of every learner lives in Redis, and a
  * batch writes thousands of them twice, in its pending record and in place).
@@ -73,15 +80,16 @@ type EncodedState = [
 export function encodeState(s: LearnerState): string {
   const r = s.rec;
   const rec: EncodedRecord | null = r
-    ? [DIMENSION_KEYS.map((k) => r.dims[k]), r.commune, r.entree, r.fin, r.age_entree, r.libelle, r.identite]
+    ? [dimensionValues(r.dims), r.commune, r.entree, r.fin, r.age_entree, r.libelle, r.identite]
     : null;
   let parcours: number[] | null = null;
   if (s.parcours) {
-    parcours = new Array(s.parcours.length * 2);
-    s.parcours.forEach((e, i) => {
-      parcours![2 * i] = statutIndex.get(e.valeur)!;
-      parcours![2 * i + 1] = e.date;
-    });
+    parcours = new Array<number>(s.parcours.length * 2);
+    for (let i = 0; i < s.parcours.length; i++) {
+      const e = s.parcours[i]!;
+      parcours[2 * i] = statutIndex.get(e.valeur)!;
+      parcours[2 * i + 1] = e.date;
+    }
   }
   const encoded: EncodedState = [
     FORMAT,
