@@ -22,6 +22,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '../infra/config';
 import { ACKS_ALL, createConsumer, createIdempotentProducer } from '../infra/kafka/client';
 import { startServices } from '../infra/services/cli';
+import { kafkaDirs } from '../infra/services/kafka';
 import { consoleProgress } from '../infra/services/progress';
 import { dayFromIso } from '../streams/status/calendar';
 import { createTestPlatform, SHARED_DATA, type TestPlatform } from '../test/support/platform';
@@ -58,7 +59,8 @@ function consumerPerformance(bootstrap: string, topic: string, messages: number,
     [
       '-Xmx512m',
       '-cp',
-      path.join(REPO, '.cache', 'kafka-4.1.1', 'libs', '*'),
+      // The broker's own jars, where `tdb services start` put them (TDB_CACHE_DIR, KAFKA_VERSION).
+      path.join(kafkaDirs(loadConfig()).libs, '*'),
       'org.apache.kafka.tools.ConsumerPerformance',
       '--bootstrap-server',
       bootstrap,
