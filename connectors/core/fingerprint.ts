@@ -12,7 +12,7 @@
  * The state kept per record (Redis) is the full fingerprint (SHA-1, 96 bits) and a 24-bit hash of
  * each field, so that an UPDATE can list its changed fields without keeping the previous image.
  */
-import { createHash } from 'node:crypto';
+import crypto from 'node:crypto';
 import type { NormalisedDossier } from './normalise';
 
 /** Fields of the fingerprint, in a fixed order (the layout of the per-field hashes). */
@@ -83,51 +83,37 @@ export const HOLE_TOLERANT: ReadonlySet<string> = new Set([
 
 const ABSENT = '\u0000';
 
+type FieldReader = (d: NormalisedDossier) => unknown;
+
+/** Where a fingerprint field is read when not from the image under its own name. */
+const SPECIAL_READERS: Partial<Record<(typeof FINGERPRINT_FIELDS)[number], FieldReader>> = {
+  nom_apprenant: (d) => d.nomComparable,
+  prenom_apprenant: (d) => d.prenomComparable,
+  date_de_naissance_apprenant: (d) => d.naissance,
+  ine_apprenant: (d) => d.identite.ine,
+  email_contact: (d) => d.identite.email_contact,
+  tel_apprenant: (d) => d.identite.tel_apprenant,
+  adresse_apprenant: (d) => d.identite.adresse_apprenant?.toLowerCase(),
+  responsable_apprenant_mail1: (d) => d.identite.responsable_apprenant_mail1,
+  responsable_apprenant_mail2: (d) => d.identite.responsable_apprenant_mail2,
+  code_postal_de_naissance_apprenant: (d) => d.identite.code_postal_de_naissance,
+  code_commune_insee_de_naissance_apprenant: (d) => d.identite.code_commune_insee_de_naissance,
+  nom_referent_handicap_formation: (d) => d.identite.nom_referent_handicap_formation,
+  prenom_referent_handicap_formation: (d) => d.identite.prenom_referent_handicap_formation,
+  email_referent_handicap_formation: (d) => d.identite.email_referent_handicap_formation,
+  contrats: (d) => (d.image.contrats.length === 0 ? null : JSON.stringify(d.image.contrats)),
+};
+
+/** One reader per field, in layout order, resolved once (not a switch per field and record). */
+const READERS: readonly FieldReader[] = FINGERPRINT_FIELDS.map(
+  (f) => SPECIAL_READERS[f] ?? ((d) => (d.image as unknown as Record<string, unknown>)[f]),
+);
+
 /** The canonical text of each fingerprint field (ABSENT for null/undefined). */
 export function canonicalFields(d: NormalisedDossier): string[] {
-  const i = d.identite;
-  const img = d.image as unknown as Record<string, unknown>;
-  const out = new Array<string>(FINGERPRINT_FIELDS.length);
-  for (let k = 0; k < FINGERPRINT_FIELDS.length; k++) {
-    const f = FINGERPRINT_FIELDS[k]!;
-    let v: unknown;
-    switch (f) {
-      case 'nom_apprenant':
-        v = d.nomComparable;
-        break;
-      case 'prenom_apprenant':
-        v = d.prenomComparable;
-        break;
-      case 'date_de_naissance_apprenant':
-        v = d.naissance;
-        break;
-      case 'ine_apprenant':
-        v = i.ine;
-        break;
-      case 'email_contact':
-      case 'tel_apprenant':
-      case 'responsable_apprenant_mail1':
-      case 'responsable_apprenant_mail2':
-      case 'nom_referent_handicap_formation':
-      case 'prenom_referent_handicap_formation':
-      case 'email_referent_handicap_formation':
-        v = i[f];
-        break;
-      case 'adresse_apprenant':
-        v = i.adresse_apprenant?.toLowerCase();
-        break;
-      case 'code_postal_de_naissance_apprenant':
-        v = i.code_postal_de_naissance;
-        break;
-      case 'code_commune_insee_de_naissance_apprenant':
-        v = i.code_commune_insee_de_naissance;
-        break;
-      case 'contrats':
-        v = d.image.contrats.length === 0 ? null : JSON.stringify(d.image.contrats);
-        break;
-      default:
-        v = img[f];
-    }
+  const out = new Array<string>(READERS.length);
+  for (let k = 0; k < READERS.length; k++) {
+    const v = READERS[k]!(d);
     out[k] = v === null || v === undefined ? ABSENT : typeof v === 'string' ? v : String(v);
   }
   return out;
@@ -161,12 +147,17 @@ export interface Fingerprint {
   fields: string;
 }
 
+/** SHA-1 in base64url: one-shot `crypto.hash` (no Hash object per record) where Node has it (≥ 20.12). */
+const sha1 = crypto.hash
+  ? (s: string) => crypto.hash('sha1', s, 'base64url')
+  : (s: string) => crypto.createHash('sha1').update(s).digest('base64url');
+
 export function fingerprintOf(d: NormalisedDossier): Fingerprint {
   const canon = canonicalFields(d);
-  let fields = '';
-  for (const s of canon) fields += fieldHash(s);
-  const full = createHash('sha1').update(canon.join('\u0001')).digest('base64url').slice(0, 16);
-  return { full, fields };
+  const hashes = new Array<string>(canon.length);
+  for (let k = 0; k < canon.length; k++) hashes[k] = fieldHash(canon[k]!);
+  const full = sha1(canon.join('\u0001')).slice(0, 16);
+  return { full, fields: hashes.join('') };
 }
 
 /**

@@ -26,10 +26,18 @@ export function personKey(
   secret: string,
   d: Pick<NormalisedDossier, 'identite' | 'nomComparable' | 'prenomComparable' | 'naissance'>,
 ): string | null {
-  let material: string;
-  if (d.identite.ine) material = `ine:${d.identite.ine}`;
-  else if (d.naissance !== null)
-    material = `npd:${d.nomComparable}|${d.prenomComparable}|${isoFromDay(d.naissance)}`;
-  else return null;
-  return createHmac('sha256', secret).update(material).digest('hex');
+  if (d.identite.ine) return hmacHex(secret, `ine:${d.identite.ine}`);
+  return personKeyFromNames(secret, d);
 }
+
+/** The person key from names and birth date only (the INE ignored), or null without a birth date. */
+export function personKeyFromNames(
+  secret: string,
+  d: Pick<NormalisedDossier, 'nomComparable' | 'prenomComparable' | 'naissance'>,
+): string | null {
+  if (d.naissance === null) return null;
+  return hmacHex(secret, `npd:${d.nomComparable}|${d.prenomComparable}|${isoFromDay(d.naissance)}`);
+}
+
+const hmacHex = (secret: string, material: string) =>
+  createHmac('sha256', secret).update(material).digest('hex');

@@ -299,7 +299,7 @@ function optText(rec: Record<string, unknown>, field: string, max: number = FREE
 }
 
 /** The (UAI, SIRET) pair of the responsable or formateur; flagged when not in the referential (kind 4). */
-function organisation(
+function readOrganisation(
   c: Collector,
   rec: Record<string, unknown>,
   kind: 'responsable' | 'formateur',
@@ -322,6 +322,47 @@ function organisation(
     });
   }
   return { uai, siret };
+}
+
+interface OrganisationRead {
+  uai: string;
+  siret: string;
+  errors: ValidationIssue[];
+  warnings: Warning[];
+}
+
+/**
+ * `readOrganisation` by (kind, UAI text, SIRET text), per referential: a transmission names the
+ * same few organisations on thousands of records. Bounded; cleared when full.
+ */
+const organisationMemo = new WeakMap<OrganismesReferential, Map<string, OrganisationRead>>();
+const ORGANISATION_MEMO_LIMIT = 20_000;
+
+function organisation(
+  c: Collector,
+  rec: Record<string, unknown>,
+  kind: 'responsable' | 'formateur',
+  refs: NormaliseRefs,
+) {
+  const rawUai = kind === 'responsable' ? rec.etablissement_responsable_uai : rec.etablissement_formateur_uai;
+  const rawSiret =
+    kind === 'responsable' ? rec.etablissement_responsable_siret : rec.etablissement_formateur_siret;
+  if (typeof rawUai !== 'string' || typeof rawSiret !== 'string') return readOrganisation(c, rec, kind, refs);
+  let memo = organisationMemo.get(refs.organismes);
+  if (!memo) organisationMemo.set(refs.organismes, (memo = new Map()));
+  const key = `${kind}:${rawUai.length}:${rawUai}${rawSiret}`;
+  let read = memo.get(key);
+  if (!read) {
+    const own = new Collector();
+    const { uai, siret } = readOrganisation(own, rec, kind, refs);
+    read = { uai, siret, errors: own.errors, warnings: own.warnings };
+    if (memo.size >= ORGANISATION_MEMO_LIMIT) memo.clear();
+    memo.set(key, read);
+  }
+  // Copies: each record owns its issues.
+  for (const e of read.errors) c.errors.push({ ...e });
+  for (const w of read.warnings) c.warnings.push({ ...w });
+  return { uai: read.uai, siret: read.siret };
 }
 
 /** An optional UAI (lieu de formation, dernier organisme): dropped with a warning when unusable. */

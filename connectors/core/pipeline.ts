@@ -209,11 +209,19 @@ export function createPipeline(ctx: Context, opts: PipelineOptions = {}): Pipeli
     const batches = topicMessages.filter((tm) => tm.messages.length > 0);
     if (batches.length === 0) return;
     const { p, partitions } = await getProducer();
+    // `changes` and `latest` carry the same keys: each key is hashed once per partition count.
+    const memo = new Map<number, Map<string, number>>();
     const requests = planRequests(
       batches,
       (topic, key) => {
         const n = partitions.get(topic);
-        return n === undefined || key === null || key === undefined ? null : keyPartition(key, n);
+        if (n === undefined || key === null || key === undefined) return null;
+        if (typeof key !== 'string') return keyPartition(key, n);
+        let byKey = memo.get(n);
+        if (!byKey) memo.set(n, (byKey = new Map()));
+        let partition = byKey.get(key);
+        if (partition === undefined) byKey.set(key, (partition = keyPartition(key, n)));
+        return partition;
       },
       limits.requestPartitionBytes,
       limits.messageBytes,

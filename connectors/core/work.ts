@@ -15,7 +15,7 @@ import type { EventCodec } from '../../infra/kafka/codec';
 import type { FrApprentissageTdb } from '../../schemas/generated/DossierApprenantChange';
 import type { RejectedRecord } from '../../schemas/generated/RejectedRecord';
 import { fingerprintOf, type Fingerprint } from './fingerprint';
-import { personKey, recordKey } from './identity';
+import { personKey, personKeyFromNames, recordKey } from './identity';
 import type { ValidationIssue, Warning } from './issues';
 import { deadLetterInput, DEFAULT_LIMITS, forbiddenCharacter, type IngestLimits } from './limits';
 import { normaliseDossier, type NormaliseRefs, type NormalisedDossier } from './normalise';
@@ -47,7 +47,10 @@ export type NormalisedItem =
       ok: true;
       key: string;
       fingerprint: Fingerprint;
-      /** Person keys from the INE (when present) and from names + birth date (when present). */
+      /**
+       * Person keys from the INE (when present) and, without an INE, from names + birth date (when
+       * present): the INE's key wins whenever there is one (pipeline.ts).
+       */
       personKeyIne: string | null;
       personKeyNpd: string | null;
       /** date_metier_mise_a_jour_statut (epoch ms), or null. */
@@ -184,10 +187,7 @@ export function createWorkFunctions(ctx: Context): WorkFunctions {
               key: recordKey(img.etablissement_formateur_uai, img.annee_scolaire, img.id_erp_apprenant),
               fingerprint: fingerprintOf(d),
               personKeyIne: d.identite.ine ? personKey(secret, d) : null,
-              personKeyNpd:
-                d.naissance === null
-                  ? null
-                  : personKey(secret, { ...d, identite: { ...d.identite, ine: undefined } }),
+              personKeyNpd: d.identite.ine ? null : personKeyFromNames(secret, d),
               eventTime: img.date_metier_mise_a_jour_statut,
               organisation: {
                 uai: img.etablissement_formateur_uai,
