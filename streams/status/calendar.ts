@@ -169,6 +169,15 @@ export function calendarDayOfInstant(epochMs: number, zone: string = DEFAULT_TIM
 
 const DATE_TIME =
   /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?(?:\s*(Z|[+-]\d{2}(?::?\d{2})?))?$/i;
+/** Z, +00, +0000, +00:00 (or -00…): an instant in UTC. */
+const isUtc = (zone: string) => /^(?:z|[+-]00(?::?00)?)$/i.test(zone);
+/** ±HH[[:]MM] within ±18:00, the range of real offsets. */
+function validOffset(zone: string): boolean {
+  const m = /^[+-](\d{2})(?::?(\d{2}))?$/.exec(zone)!;
+  const h = Number(m[1]);
+  const mm = Number(m[2] ?? 0);
+  return mm < 60 && h * 60 + mm <= 18 * 60;
+}
 const DAY_MONTH_YEAR = /^(\d{1,2})([/.-])(\d{1,2})\2(\d{4})$/;
 const EXCEL_SERIAL = /^\d+(?:\.\d+)?$/;
 
@@ -294,6 +303,26 @@ export function parseCalendarDay(value: unknown, opts?: ParseCalendarDayOptions)
         },
       };
     }
+    if (!isUtc(dt[7])) {
+      // A non-zero offset is the sender's own local time (an overseas ERP writes local midnight
+      // as 00:00+04:00): the day it wrote is its calendar day; Paris would make it the day before.
+      if (Number(dt[4]) > 24 || Number(dt[5]) > 59 || Number(dt[6] ?? 0) > 59 || !validOffset(dt[7])) {
+        throw new CalendarDayError(
+          'DATE_INEXISTANTE',
+          `date-heure invalide "${s}" : heure ou décalage hors limites`,
+          value,
+        );
+      }
+      return {
+        day: writtenDay,
+        warning: {
+          code: 'DATE_HEURE_IGNOREE',
+          message: `date-heure "${s}" : heure ignorée, jour retenu ${isoFromDay(writtenDay)} (jour local de l'émetteur, décalage ${dt[7]}) ; envoyez une date AAAA-MM-JJ`,
+        },
+      };
+    }
+    // UTC: ERPs that store local midnight and serialise it in UTC (`toISOString()`), so the
+    // calendar day is the one in Paris.
     const normalised = `${s.slice(0, 10)}T${s.slice(11).replace(/\s+/g, '').toUpperCase()}`;
     return fromInstant(DateTime.fromISO(normalised, { zone }), s, writtenDay, zone);
   }

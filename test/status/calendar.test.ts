@@ -93,7 +93,7 @@ describe('parseCalendarDay', () => {
     expect(day('2024-02-29')).toBe('2024-02-29');
   });
 
-  it('reads date-times with Z or an offset as the calendar day in Europe/Paris, with a warning', () => {
+  it('reads UTC date-times as the calendar day in Europe/Paris, with a warning', () => {
     expect(day('2024-08-31T22:00:00.000Z')).toBe('2024-09-01'); // local midnight converted to UTC (summer)
     expect(warning('2024-08-31T22:00:00.000Z')).toBe('DATE_HEURE_CONVERTIE');
     expect(day('2024-12-31T23:00:00Z')).toBe('2025-01-01'); // winter: UTC+1
@@ -103,11 +103,24 @@ describe('parseCalendarDay', () => {
     expect(day('2024-09-01T00:00:00+02:00')).toBe('2024-09-01');
     expect(day('2024-09-01T00:00:00+0200')).toBe('2024-09-01');
     expect(day('2024-09-01T00:00+02')).toBe('2024-09-01');
-    expect(day('2024-08-31T20:00:00-04:00')).toBe('2024-09-01'); // 02:00 in Paris
     expect(day('2024-09-01 00:00:00Z')).toBe('2024-09-01');
     expect(day('2024-09-01T00:00:00 +02:00')).toBe('2024-09-01');
     expect(day('2024-03-31T01:30:00Z')).toBe('2024-03-31'); // the night of the change to summer time
     expect(day('2024-02-28T23:00:00Z')).toBe('2024-02-29');
+    expect(day('2024-08-31T22:00:00+00:00')).toBe('2024-09-01');
+    expect(day('2024-08-31T22:00:00-0000')).toBe('2024-09-01');
+  });
+
+  it('reads a date-time with a non-zero offset as the sender’s own day (overseas ERPs), with a warning', () => {
+    expect(day('2024-09-01T00:00:00+04:00')).toBe('2024-09-01'); // La Réunion midnight (Paris: 08-31 22:00)
+    expect(day('2005-03-04T00:00:00+14:00')).toBe('2005-03-04');
+    expect(day('2024-09-01T00:00:00+11:00')).toBe('2024-09-01'); // Nouvelle-Calédonie
+    expect(day('2024-08-31T20:00:00-04:00')).toBe('2024-08-31'); // as written, not 02:00 in Paris
+    expect(warning('2024-09-01T00:00:00+04:00')).toBe('DATE_HEURE_IGNOREE');
+    expect(parseCalendarDay('2024-09-01T00:00:00+04:00').warning?.message).toMatch(/décalage \+04:00/);
+    expect(() => parseCalendarDay('2024-09-01T00:00:00+19:00')).toThrow(/décalage hors limites/);
+    expect(() => parseCalendarDay('2024-09-01T25:00:00+02:00')).toThrow(/heure ou décalage hors limites/);
+    expect(() => parseCalendarDay('2024-02-30T00:00:00+02:00')).toThrow(CalendarDayError);
   });
 
   it('reads a date-time without zone as its own date, with a warning', () => {
