@@ -58,7 +58,7 @@ export interface CalendarDay {
 
 /** Options of `parseCalendarDay`. */
 export interface ParseCalendarDayOptions {
-  /** IANA zone in which date-times with an offset are read (default Europe/Paris). */
+  /** IANA zone in which UTC date-times are read (default Europe/Paris). */
   zone?: string;
 }
 
@@ -250,10 +250,11 @@ function fromInstant(dt: DateTime, input: string, writtenDay: number, zone: stri
  *
  * Accepted (surrounding spaces ignored):
  * - 'YYYY-MM-DD';
- * - ISO date-time 'YYYY-MM-DDTHH:mm[:ss[.sss]]' (or a space instead of T) with 'Z' or an offset
- *   (±HH, ±HHmm, ±HH:mm): the instant's calendar day in `opts.zone` (Europe/Paris), since ERPs
- *   write local midnight and some convert it to UTC ('2024-08-31T22:00:00.000Z' → 2024-09-01);
- *   without zone: its own date part;
+ * - ISO date-time 'YYYY-MM-DDTHH:mm[:ss[.sss]]' (or a space instead of T) in UTC ('Z', ±00,
+ *   ±0000, ±00:00): the instant's calendar day in `opts.zone` (Europe/Paris), since ERPs write
+ *   local midnight and some convert it to UTC ('2024-08-31T22:00:00.000Z' → 2024-09-01);
+ *   with a non-zero offset (±HH, ±HHmm, ±HH:mm, at most 18:00): its own date part, the sender's
+ *   local day; without zone: its own date part;
  * - 'DD/MM/YYYY', 'DD-MM-YYYY', 'DD.MM.YYYY' (day and month may have one digit);
  * - Excel serial numbers of the 1900 date system, as a number or numeric string (45536 → 2024-09-01);
  * - a JS Date (an instant, read as a date-time with zone).
