@@ -43,6 +43,9 @@ export async function buildApp(ctx: Context, opts: BuildAppOptions = {}): Promis
     genReqId: () => randomUUID(),
   });
   app.decorate('ctx', ctx);
+  // Every body of this API is JSON (or a multipart upload): Fastify's default text/plain parser
+  // would hand a string to the routes, turning a wrong Content-Type into a misleading 400.
+  app.removeContentTypeParser('text/plain');
   // OpenAPI first (it documents the routes registered after it), then the shared auth and metrics.
   await registerDocs(app);
   await app.register(metricsPlugin);

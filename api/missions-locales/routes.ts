@@ -31,7 +31,7 @@ import { logNominativeAccess } from '../apprenants/access-log';
 import type { Principal } from '../auth/tokens';
 import { ApiError, badField, useApiErrors } from '../errors';
 import { formatOf, sendTable } from '../format/tables';
-import { parseDay } from '../params';
+import { checkCharacters, parseDay } from '../params';
 import { checkQuery } from '../query-check';
 import { fluxSchema, listSchema, livraisonsSchema, oneSchema, patchSchema, syntheseSchema } from './schemas';
 import { JournalHub, serveFlux } from './sse';
@@ -192,6 +192,13 @@ export async function missionsLocalesRoutes(
     async (request) => {
       const { id: ml, alerteId } = request.params as AlerteParams;
       const body = request.body as { situation: Situation; commentaire?: string };
+      // Line breaks and tabs are text in a comment; any other control character is refused.
+      if (body.commentaire !== undefined)
+        checkCharacters(
+          'commentaire',
+          body.commentaire.replace(/[\n\r\t]/g, ' '),
+          'texte (retours à la ligne permis)',
+        );
       const commentaire = body.commentaire?.trim() || null;
       if (body.situation === 'autre' && !commentaire)
         throw badField(

@@ -7,6 +7,7 @@
  */
 import { parse } from 'csv-parse/sync';
 import iconv from 'iconv-lite';
+import { printable } from '../core/printable';
 
 export class FileFormatError extends Error {
   override name = 'FileFormatError';
@@ -104,6 +105,26 @@ export function normaliseHeader(h: string): string {
     .replace(/[\s-]+/g, '_');
 }
 
+/**
+ * Refuses a header naming the same column twice (after normalisation): the later cells would
+ * silently overwrite the earlier ones, losing a record's values. Blank names do not count.
+ * `names[i]` is column i + `first` (1 for XLSX columns, 1 for CSV fields counted from 1).
+ */
+export function refuseDuplicateColumns(names: readonly (string | undefined)[], first = 1): void {
+  const seen = new Map<string, number>();
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i];
+    if (!name) continue;
+    const before = seen.get(name);
+    if (before !== undefined) {
+      throw new FileFormatError(
+        `la colonne ${printable(name, 60)} apparaît deux fois dans l'en-tête (colonnes ${before + first} et ${i + first}) : chaque champ ne doit figurer qu'une fois`,
+      );
+    }
+    seen.set(name, i);
+  }
+}
+
 /** csv-parse's reasons (codes of its errors), in French. */
 const CSV_REASONS: Record<string, string> = {
   CSV_QUOTE_NOT_CLOSED: 'un guillemet ouvert n’est jamais fermé',
@@ -132,7 +153,11 @@ export function parseCsv(bytes: Buffer, opts: { header?: (h: string) => string }
   let records: Record<string, string>[];
   try {
     records = parse(text, {
-      columns: (names: string[]) => names.map(opts.header ?? normaliseHeader),
+      columns: (names: string[]) => {
+        const normalised = names.map(opts.header ?? normaliseHeader);
+        refuseDuplicateColumns(normalised);
+        return normalised;
+      },
       delimiter: separator,
       relax_column_count: true,
       relax_quotes: true,
@@ -140,6 +165,7 @@ export function parseCsv(bytes: Buffer, opts: { header?: (h: string) => string }
       trim: true,
     }) as Record<string, string>[];
   } catch (err) {
+    if (err instanceof FileFormatError) throw err;
     throw new FileFormatError(csvErrorMessage(err as Error & { code?: string; lines?: number }));
   }
   const rows = records.map((r) => {

@@ -5,7 +5,7 @@
  * parseCalendarDay), rich text and formulas give their text or result.
  */
 import ExcelJS from 'exceljs';
-import { FileFormatError, normaliseHeader } from './csv';
+import { FileFormatError, normaliseHeader, refuseDuplicateColumns } from './csv';
 
 function cellValue(v: ExcelJS.CellValue): unknown {
   if (v === null || v === undefined) return undefined;
@@ -38,6 +38,7 @@ export async function parseXlsx(bytes: Buffer): Promise<Record<string, unknown>[
   ws.getRow(1).eachCell({ includeEmpty: true }, (cell, col) => {
     header[col] = normaliseHeader(String(cellValue(cell.value) ?? ''));
   });
+  refuseDuplicateColumns(header, 0); // header[col] is column `col` already (1-based)
   const rows: Record<string, unknown>[] = [];
   for (let r = 2; r <= ws.rowCount; r++) {
     const row = ws.getRow(r);

@@ -96,14 +96,20 @@ export async function televersementsRoute(
     },
     async (request) => {
       const key = request.apiKey!;
-      const file = await request.file();
+      // Every part is read: a second file must be refused (400 UN_SEUL_FICHIER from the
+      // plugin's files limit), not left unread and silently ignored.
+      let file: { bytes: Buffer; filename: string } | undefined;
+      for await (const part of request.files()) {
+        if (file) throw new IngestionHttpError(400, 'UN_SEUL_FICHIER', 'un seul fichier par envoi');
+        file = { bytes: await part.toBuffer(), filename: part.filename };
+      }
       if (!file)
         throw new IngestionHttpError(
           400,
           'FICHIER_ABSENT',
           'aucun fichier reçu (multipart/form-data, champ "fichier")',
         );
-      const bytes = await file.toBuffer();
+      const bytes = file.bytes;
       const fichier = printable(file.filename || 'fichier', 200);
       let table;
       try {

@@ -354,7 +354,12 @@ describe('Mission Locale routes: same shape for bodies and parameters', () => {
     );
     await expectError(
       alerte,
-      bad('corps', 'objet attendu (reçu : « contacte »)'),
+      {
+        statusCode: 415,
+        error: 'Unsupported Media Type',
+        code: 'TYPE_DE_CONTENU_NON_PRIS_EN_CHARGE',
+        message: 'type de contenu non pris en charge (text/plain) : envoyer application/json',
+      },
       patch('text/plain', 'contacte'),
     );
     await expectError(

@@ -111,6 +111,17 @@ describe('XLSX', () => {
       },
     ]);
   });
+
+  test('a column named twice (after normalisation) refuses the file instead of overwriting values', async () => {
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet('dossiers');
+    ws.addRow(['id_erp_apprenant', 'nom_apprenant', '', 'Nom apprenant']);
+    ws.addRow(['R7', 'Dupont', 'x', 'Martin']);
+    const bytes = Buffer.from(await wb.xlsx.writeBuffer());
+    await expect(parseTable(bytes)).rejects.toThrow(
+      "la colonne nom_apprenant apparaît deux fois dans l'en-tête (colonnes 2 et 4) : chaque champ ne doit figurer qu'une fois",
+    );
+  });
 });
 
 describe('declarative ERP mappings', () => {

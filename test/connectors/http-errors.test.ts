@@ -99,6 +99,13 @@ describe('push API: the framework errors in French, one shape', () => {
         message: 'le corps de la requête est vide : un tableau JSON de dossiers est attendu',
       },
     });
+    expect(await raw(PUSH, { type: 'text/plain', body: '[]' })).toMatchObject({
+      status: 415,
+      json: {
+        code: 'TYPE_DE_CONTENU_INVALIDE',
+        message: 'type de contenu « text/plain » non pris en charge : application/json attendu',
+      },
+    });
     expect(await raw(PUSH, { type: 'text/csv', body: 'a;b' })).toMatchObject({
       status: 415,
       json: {
@@ -197,6 +204,16 @@ describe('uploads', () => {
         body: '--XX\r\nContent-Disposition: form-data; name="fichier"; filename="a.csv"\r\n\r\nnom_apprenant\r\nX',
       }),
     ).toMatchObject({ status: 400, json: { code: 'MULTIPART_INVALIDE' } });
+    // Two files: refused, neither is ingested (the second is not silently ignored).
+    const two = new FormData();
+    two.append('fichier', new Blob(['id_erp_apprenant\nA1\n']), 'a.csv');
+    two.append('fichier2', new Blob(['id_erp_apprenant\nB1\n']), 'b.csv');
+    const changesBefore = await topicSize(platform.ctx, 'changes');
+    expect(await raw(UPLOAD, { body: two })).toMatchObject({
+      status: 400,
+      json: { code: 'UN_SEUL_FICHIER', message: 'un seul fichier par envoi' },
+    });
+    expect(await topicSize(platform.ctx, 'changes')).toBe(changesBefore);
     const huge = await upload(Buffer.alloc(21 * 1024 * 1024, 0x41), 'gros.csv');
     expect(huge).toMatchObject({
       status: 413,
@@ -228,6 +245,11 @@ describe('uploads', () => {
         /^fichier binaire ou illisible \(document PDF\)/,
       ],
       [noise, 'export.xlsx', /n'est pas un classeur XLSX valide \(ce n'est pas une archive ZIP\)/],
+      [
+        Buffer.from('id_erp_apprenant;nom_apprenant;ID ERP apprenant\nA1;Dupont;A2\n'),
+        'double.csv',
+        /^la colonne id_erp_apprenant apparaît deux fois dans l'en-tête \(colonnes 1 et 3\)/,
+      ],
     ];
     for (const [bytes, name, message] of cases) {
       const res = await upload(bytes, name);

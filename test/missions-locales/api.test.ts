@@ -326,6 +326,17 @@ describe('follow-up', () => {
     expect(res.status).toBe(400);
     expect(res.json()).toMatchObject({ champ: 'commentaire', code: 'PARAMETRE_REQUIS' });
     expect((await patch(A.rqth!.alert_id, { situation: 'joignable' })).json().champ).toBe('situation');
+    // Line breaks are text; a NUL or an escape character is refused, naming the field.
+    const nul = await patch(A.rqth!.alert_id, { situation: 'autre', commentaire: 'a\u0000b' });
+    expect([nul.status, nul.json()]).toEqual([
+      400,
+      expect.objectContaining({
+        champ: 'commentaire',
+        code: 'CARACTERES_INVALIDES',
+        message:
+          'commentaire : caractères invalides (caractère de contrôle U+0000) ; texte (retours à la ligne permis)',
+      }),
+    ]);
     expect((await patch('f'.repeat(32), { situation: 'contacte' })).status).toBe(404);
     expect((await patch(A.lyon!.alert_id, { situation: 'contacte' })).status).toBe(404);
     expect((await one(A.lyon!.alert_id)).status).toBe(404);
