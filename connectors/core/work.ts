@@ -202,7 +202,9 @@ export function createWorkFunctions(ctx: Context): WorkFunctions {
         const rejected = rejectedRecord(dataKey, {
           now: task.now,
           connector: task.connector,
-          organisation: loose.organisation ?? task.organisme,
+          // Filed under the authenticated sender when there is one: a row naming another
+          // organisation is the sender's reject, to be found in its dead-letter list.
+          organisation: task.authorised ?? loose.organisation ?? task.organisme,
           location: item.location,
           errors,
           input: item.input,

@@ -217,6 +217,13 @@ describe('POST /api/v1/televersements', () => {
       ['cree', []],
       ['rejete', ['ORGANISME_NON_AUTORISE']],
     ]);
+    // The reject is filed under the sender (the key's organisation), not the one the row names.
+    const dead = (await topics.waitKey('deadLetter', `${ORG_B.uai}:2024-2025:UP-B`, 1))[0]!.value;
+    expect([dead.organisme_uai, dead.organisme_siret, dead.location]).toEqual([
+      ORG_A.uai,
+      ORG_A.siret,
+      'mix.csv ligne 3',
+    ]);
   });
 
   test('no key: 401; not a table: 422', async () => {
