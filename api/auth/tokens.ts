@@ -118,6 +118,18 @@ export class InvalidTokenError extends Error {
   }
 }
 
+/** fast-jwt's refusals, in words a user can act on (its codes are internal). */
+const TOKEN_REASONS: Partial<Record<string, string>> = {
+  FAST_JWT_MALFORMED: 'format incorrect (trois parties base64url séparées par des points attendues)',
+  FAST_JWT_INVALID_SIGNATURE: 'signature incorrecte (jeton modifié ou émis par une autre plateforme)',
+  FAST_JWT_MISSING_SIGNATURE: 'signature absente',
+  FAST_JWT_INVALID_ALGORITHM: 'algorithme de signature non accepté (HS256 attendu)',
+  FAST_JWT_INVALID_CLAIM_VALUE: 'émetteur ou audience incorrects',
+  FAST_JWT_INVALID_CLAIM_TYPE: 'revendication de type incorrect',
+  FAST_JWT_MISSING_REQUIRED_CLAIM: 'revendication obligatoire absente (exp, role, scope, sub)',
+  FAST_JWT_INVALID_PAYLOAD: 'contenu illisible',
+};
+
 /** A verifier bound to a secret; `verify(token, nowMs)` returns the principal or throws InvalidTokenError. */
 export function createTokenVerifier(secret: string, territoires: Territoires) {
   // Expiry is checked against the platform clock below (TDB_CLOCK), not fast-jwt's own clock.
@@ -136,8 +148,8 @@ export function createTokenVerifier(secret: string, territoires: Territoires) {
       try {
         payload = verifier(token) as typeof payload;
       } catch (err) {
-        const why = err instanceof TokenError ? err.code : 'erreur';
-        throw new InvalidTokenError('JETON_INVALIDE', `jeton invalide (${why})`);
+        const why = err instanceof TokenError ? TOKEN_REASONS[err.code] : undefined;
+        throw new InvalidTokenError('JETON_INVALIDE', `jeton invalide${why ? ` : ${why}` : ''}`);
       }
       if (typeof payload.exp !== 'number' || payload.exp * 1000 <= nowMs)
         throw new InvalidTokenError('JETON_EXPIRE', 'jeton expiré');

@@ -88,6 +88,13 @@ describe('tokens', () => {
     ]) {
       expect(() => verifier.verify(token, NOW)).toThrow(InvalidTokenError);
     }
+    // The reason in words, never the library's internal code.
+    expect(() => verifier.verify('erp_0123456789abcdef', NOW)).toThrow(
+      'jeton invalide : format incorrect (trois parties base64url séparées par des points attendues)',
+    );
+    expect(() => verifier.verify(`${h}.${forged}.${s}`, NOW)).toThrow(
+      'jeton invalide : signature incorrecte (jeton modifié ou émis par une autre plateforme)',
+    );
   });
 });
 
