@@ -65,6 +65,11 @@ export function registerConnectorCommands(program: Command): void {
     .option('--erp <erp>', 'the ERP it uses (ypareo, gesti, …)')
     .action((o: { uai: string; siret: string; erp?: string }) =>
       withContext('keys', async (ctx) => {
+        // A name, not free text: it is printed by `keys list` and sent in events' source.
+        if (o.erp !== undefined && !/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,39}$/.test(o.erp))
+          throw new Error(
+            `--erp: ${JSON.stringify(o.erp.slice(0, 60))} is not an ERP name (letters, digits, space . _ -, at most 40)`,
+          );
         const { key, record } = await redisApiKeyStore(ctx.redis, ctx.keys.apiKeys).create({
           ...o,
           now: ctx.clock.now(),

@@ -25,7 +25,9 @@ export function registerTokensCommand(program: Command): void {
     .action((opts: { role: TokenRequest['role']; scope: string; sub?: string; ttlDays: string }) => {
       const ttlDays = Number(opts.ttlDays);
       if (!Number.isFinite(ttlDays) || ttlDays <= 0 || ttlDays > 3650) {
-        process.stderr.write('tdb tokens create: --ttl-days must be a number of days between 0 and 3650\n');
+        process.stderr.write(
+          'tdb tokens create: --ttl-days must be a number of days greater than 0 and at most 3650\n',
+        );
         process.exit(2);
       }
       const ctx = createContext(config(), 'tokens');

@@ -6,8 +6,10 @@
  * in clear, for operators only. Progress and the summary go to stderr.
  */
 import type { Command } from 'commander';
+import { DateTime } from 'luxon';
 import { config } from '../../infra/config';
 import { createContext } from '../../infra/context';
+import { isValidUai } from '../../streams/referentiels/identifiants';
 import { printable } from '../core/printable';
 import { readDeadLetters, type DeadLetterEntry } from './read';
 
@@ -44,11 +46,14 @@ export function jsonEntry(e: DeadLetterEntry): Record<string, unknown> {
   };
 }
 
-/** An ISO date or date-time → epoch ms (a bare date is midnight UTC). */
+/** An ISO date or date-time → epoch ms (a bare date is midnight UTC); a day that does not exist is refused. */
 function parseSince(s: string): number {
-  const ms = Date.parse(s);
-  if (Number.isNaN(ms)) throw new Error(`--depuis: an ISO 8601 date or date-time is expected, got "${s}"`);
-  return ms;
+  const dt = DateTime.fromISO(s.trim(), { zone: 'utc' });
+  if (!dt.isValid)
+    throw new Error(
+      `--depuis: an ISO 8601 date or date-time that exists is expected, got "${printable(s, 60)}"`,
+    );
+  return dt.toMillis();
 }
 
 export function registerDlqCommands(program: Command): void {
@@ -83,6 +88,10 @@ export function registerDlqCommands(program: Command): void {
         const limit = Number(o.limit);
         if (!Number.isInteger(limit) || limit < 1) throw new Error('--limit: a whole number ≥ 1 is expected');
         const depuis = o.depuis === undefined ? undefined : parseSince(o.depuis);
+        if (o.organisme !== undefined && !isValidUai(o.organisme.trim().toUpperCase()))
+          throw new Error(
+            `--organisme: "${printable(o.organisme, 40)}" is not a UAI (7 digits and the check letter)`,
+          );
         const ctx = createContext(config(), 'dlq');
         try {
           err(`reading ${ctx.topics.deadLetter}…`);

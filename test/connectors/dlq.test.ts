@@ -167,6 +167,13 @@ describe('the command line', () => {
     const help = await tdb(['dlq', 'list', '--help']);
     expect(help.stdout).toMatch(/--dechiffrer.*PERSONAL DATA IN CLEAR, operators only/s);
     expect((await tdb(['dlq', 'list', '--depuis', 'hier'])).code).toBe(1);
+    const feb30 = await tdb(['dlq', 'list', '--depuis', '2026-02-30']);
+    expect([feb30.code, feb30.stderr]).toEqual([1, expect.stringMatching(/--depuis: .* "2026-02-30"/)]);
+    const badUai = await tdb(['dlq', 'list', '--organisme', '0010070X']);
+    expect([badUai.code, badUai.stderr]).toEqual([
+      1,
+      expect.stringMatching(/--organisme: "0010070X" is not a UAI/),
+    ]);
   });
 
   test('tdb depot scan: exit code 3 when a file is refused, documented; never raw bytes of a garbage file on the terminal', async () => {
