@@ -43,7 +43,7 @@ const code = (description: string, maxLength: number = L.code) => ({
 const date = (description: string) => ({
   type: ['string', 'number', 'null'],
   maxLength: L.date,
-  description: `${description}. ISO-8601 date (AAAA-MM-JJ) ou date-heure avec décalage (jour calendaire de Europe/Paris) ; JJ/MM/AAAA et numéros de série Excel acceptés.`,
+  description: `${description}. ISO-8601 date (AAAA-MM-JJ) ; date-heure en UTC (jour calendaire de Europe/Paris) ou avec décalage (jour écrit, celui de l’émetteur) ; JJ/MM/AAAA et numéros de série Excel acceptés.`,
 });
 const bool = (description: string) => ({
   type: ['boolean', 'string', 'integer', 'null'],
@@ -60,8 +60,10 @@ const siret = (description: string) => ({
   maxLength: L.siret,
   description: `${description}. SIRET : 14 chiffres avec clé de Luhn (espaces, points, tirets ignorés).`,
 });
+// Optional small counts: any JSON number passes the structure check, so that a value out of
+// range or not whole (-0.5, 100) is dropped with a warning by the normaliser, not the record.
 const small = (description: string) => ({
-  type: ['integer', 'string', 'null'],
+  type: ['number', 'string', 'null'],
   maxLength: L.petitCode,
   description,
 });

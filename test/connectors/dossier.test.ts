@@ -36,6 +36,17 @@ describe('structural validation (ajv, schemas/dossier-apprenant-v3.schema.ts)', 
       { code: 'TYPE_INVALIDE', path: 'nom_apprenant', message: 'nom_apprenant : texte attendu' },
     ]);
   });
+  test('an optional count that is not whole or out of range is dropped with a warning, the record kept', () => {
+    for (const bad of [-0.5, 100, '12,5']) {
+      const d = ok(dossier({ duree_theorique_formation_mois: bad }));
+      expect([bad, d.image.duree_theorique_formation_mois, d.image.avertissements]).toEqual([
+        bad,
+        null,
+        ['VALEUR_INVALIDE_IGNOREE:duree_theorique_formation_mois'],
+      ]);
+    }
+    expect(ok(dossier({ duree_theorique_formation_mois: 24 })).image.duree_theorique_formation_mois).toBe(24);
+  });
   test('not an object', () => {
     expect(validateStructure([1, 2])).toEqual([
       { code: 'DOSSIER_NON_OBJET', path: '(dossier)', message: 'chaque dossier doit être un objet JSON' },
@@ -117,7 +128,7 @@ describe('the normalised image', () => {
       tel_apprenant: '+33612345678',
     });
   });
-  test('a date-time with offset is the Europe/Paris calendar day, with a warning naming the field', () => {
+  test('a UTC date-time is the Europe/Paris calendar day, with a warning naming the field', () => {
     const d = ok(dossier({ date_entree_formation: '2024-09-01T22:00:00.000Z' }));
     expect(d.image.date_entree_formation).toBe(19968); // 2024-09-02 in Paris
     expect(d.image.avertissements).toEqual(['DATE_HEURE_CONVERTIE:date_entree_formation']);
