@@ -78,7 +78,8 @@ export async function televersementsRoute(
                   properties: {
                     ligne: {
                       type: 'integer',
-                      description: "numéro de ligne de l'enregistrement (l'en-tête est la ligne 1)",
+                      description:
+                        "rang de l'enregistrement compté comme une ligne de tableur (l'en-tête est la ligne 1) : la ligne du fichier tant qu'aucun champ ne contient de retour à la ligne et qu'aucune ligne n'est vide",
                     },
                     statut: { type: 'string', enum: ['cree', 'modifie', 'inchange', 'rejete'] },
                     record_key: { type: ['string', 'null'] },
