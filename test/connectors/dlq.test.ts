@@ -11,7 +11,7 @@ import { createPipeline, type Pipeline } from '../../connectors/core/pipeline';
 import { formatEntry } from '../../connectors/dlq/cli';
 import { readDeadLetters } from '../../connectors/dlq/read';
 import { createTestPlatform, type TestPlatform } from '../support/platform';
-import { dossier, ORG_A, ORG_B, type Decoded } from './support';
+import { dossier, ofB, ORG_A, ORG_B, type Decoded } from './support';
 
 jest.setTimeout(180_000);
 
@@ -39,16 +39,6 @@ function tdb(
     );
   });
 }
-
-const ofB = (id: string, o: Record<string, unknown> = {}) =>
-  dossier({
-    id_erp_apprenant: id,
-    etablissement_responsable_uai: ORG_B.uai,
-    etablissement_responsable_siret: ORG_B.siret,
-    etablissement_formateur_uai: ORG_B.uai,
-    etablissement_formateur_siret: ORG_B.siret,
-    ...o,
-  });
 
 beforeAll(async () => {
   platform = await createTestPlatform({ TDB_ORGANISMES_CSV: '/work/shared/data/organismes.csv' });

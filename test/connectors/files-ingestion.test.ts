@@ -10,17 +10,24 @@ import iconv from 'iconv-lite';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildApp } from '../../api/app';
 import { createPipeline, type Pipeline } from '../../connectors/core/pipeline';
 import { scanDepot, watchDepot } from '../../connectors/files/depot';
-import { redisApiKeyStore } from '../../connectors/http/api-keys';
 import { gestiCsvOf } from '../../connectors/simulation/vendors';
 import { startFakeYpareo } from '../../connectors/ypareo/fake-server';
 import { pollYpareo, pollYpareoOnce } from '../../connectors/ypareo/poll';
 import type { IngestResult } from '../../connectors/core/pipeline';
 import { dayFromIso } from '../../streams/status/calendar';
-import { createTestPlatform, eventually, type TestPlatform } from '../support/platform';
-import { collectTopics, dossier, ORG_A, ORG_B, send, topicSize, type Decoded } from './support';
+import { eventually, type TestPlatform } from '../support/platform';
+import {
+  collectTopics,
+  dossier,
+  ORG_A,
+  ORG_B,
+  send,
+  startIngestionBench,
+  topicSize,
+  type Decoded,
+} from './support';
 
 jest.setTimeout(120_000);
 
@@ -56,19 +63,12 @@ const COLUMNS = Object.keys(dossier()).concat(['adresse_apprenant']);
 
 beforeAll(async () => {
   depot = fs.mkdtempSync(path.join(os.tmpdir(), 'tdb-depot-'));
-  platform = await createTestPlatform({
-    TDB_ORGANISMES_CSV: '/work/shared/data/organismes.csv',
-    TDB_DEPOT_DIR: depot,
-    TDB_API_RATE_LIMIT: '1000',
-  });
-  app = await buildApp(platform.ctx, { logger: false });
-  base = await app.listen({ host: '127.0.0.1', port: 0 });
-  key = (
-    await redisApiKeyStore(platform.ctx.redis, platform.ctx.keys.apiKeys).create({
-      ...ORG_A,
-      now: Date.now(),
-    })
-  ).key;
+  ({
+    platform,
+    app,
+    base,
+    keys: [key],
+  } = await startIngestionBench({ TDB_DEPOT_DIR: depot }, [ORG_A]));
   pipeline = createPipeline(platform.ctx, { workers: 0 }); // the in-thread path (the other files use worker threads)
   topics = await collectTopics(platform.ctx, ['changes', 'deadLetter', 'transmissions']);
 });

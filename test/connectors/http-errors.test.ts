@@ -7,13 +7,11 @@
  */
 import fs from 'node:fs';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { buildApp } from '../../api/app';
 import { createContext } from '../../infra/context';
 import { createPipeline, type Pipeline } from '../../connectors/core/pipeline';
 import { connectorRoutes } from '../../connectors/http';
-import { redisApiKeyStore } from '../../connectors/http/api-keys';
-import { createTestPlatform, type TestPlatform } from '../support/platform';
-import { dossier, ORG_A, ORG_B, send, topicSize, type Decoded } from './support';
+import type { TestPlatform } from '../support/platform';
+import { dossier, ORG_A, ORG_B, send, startIngestionBench, topicSize, type Decoded } from './support';
 
 jest.setTimeout(120_000);
 
@@ -44,18 +42,12 @@ const upload = (bytes: Buffer, filename: string) => {
 };
 
 beforeAll(async () => {
-  platform = await createTestPlatform({
-    TDB_ORGANISMES_CSV: '/work/shared/data/organismes.csv',
-    TDB_API_RATE_LIMIT: '1000',
-  });
-  app = await buildApp(platform.ctx, { logger: false });
-  base = await app.listen({ host: '127.0.0.1', port: 0 });
-  key = (
-    await redisApiKeyStore(platform.ctx.redis, platform.ctx.keys.apiKeys).create({
-      ...ORG_A,
-      now: Date.now(),
-    })
-  ).key;
+  ({
+    platform,
+    app,
+    base,
+    keys: [key],
+  } = await startIngestionBench({}, [ORG_A]));
 });
 
 afterAll(async () => {

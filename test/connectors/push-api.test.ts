@@ -8,8 +8,17 @@ import { buildApp } from '../../api/app';
 import { createContext } from '../../infra/context';
 import { openJson } from '../../infra/crypto';
 import { redisApiKeyStore } from '../../connectors/http/api-keys';
-import { createTestPlatform, eventually, type TestPlatform } from '../support/platform';
-import { collectTopics, dossier, ORG_A, ORG_B, send, topicSize, type Decoded } from './support';
+import { eventually, type TestPlatform } from '../support/platform';
+import {
+  collectTopics,
+  dossier,
+  ORG_A,
+  ORG_B,
+  send,
+  startIngestionBench,
+  topicSize,
+  type Decoded,
+} from './support';
 
 jest.setTimeout(120_000);
 
@@ -24,15 +33,12 @@ const push = (key: string | null, body: unknown) =>
   send(base, '/api/v3/dossiers-apprenants', { authorization: key ? `Bearer ${key}` : undefined, json: body });
 
 beforeAll(async () => {
-  platform = await createTestPlatform({
-    TDB_ORGANISMES_CSV: '/work/shared/data/organismes.csv',
-    TDB_API_RATE_LIMIT: '1000',
-  });
-  app = await buildApp(platform.ctx, { logger: false });
-  base = await app.listen({ host: '127.0.0.1', port: 0 });
-  const store = redisApiKeyStore(platform.ctx.redis, platform.ctx.keys.apiKeys);
-  keyA = (await store.create({ ...ORG_A, erp: 'ypareo', now: Date.now() })).key;
-  keyB = (await store.create({ ...ORG_B, now: Date.now() })).key;
+  ({
+    platform,
+    app,
+    base,
+    keys: [keyA, keyB],
+  } = await startIngestionBench({}, [{ ...ORG_A, erp: 'ypareo' }, ORG_B]));
   topics = await collectTopics(platform.ctx, ['changes', 'latest', 'deadLetter', 'transmissions']);
 });
 

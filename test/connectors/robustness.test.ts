@@ -6,15 +6,23 @@
  * lone surrogates, out-of-range dates; and the warnings that now reach the ERP.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
-import { buildApp } from '../../api/app';
 import { openJson } from '../../infra/crypto';
 import { keyPartition, type Message } from '../../infra/kafka/client';
 import { messageBytes } from '../../connectors/core/send-plan';
 import { createPipeline, TransmissionError, type Pipeline } from '../../connectors/core/pipeline';
 import { connectorRoutes } from '../../connectors/http';
-import { redisApiKeyStore } from '../../connectors/http/api-keys';
-import { createTestPlatform, eventually, type TestPlatform } from '../support/platform';
-import { collectTopics, dossier, ORG_A, ORG_B, send, topicSize, type Decoded } from './support';
+import { eventually, type TestPlatform } from '../support/platform';
+import {
+  collectTopics,
+  dossier,
+  ofB,
+  ORG_A,
+  ORG_B,
+  send,
+  startIngestionBench,
+  topicSize,
+  type Decoded,
+} from './support';
 
 jest.setTimeout(180_000);
 
@@ -28,14 +36,6 @@ let topics: Awaited<ReturnType<typeof collectTopics>>;
 const push = (key: string, body: unknown, url = base) =>
   send(url, '/api/v3/dossiers-apprenants', { authorization: `Bearer ${key}`, json: body });
 const recordKey = (id: string, org = ORG_A) => `${org.uai}:2024-2025:${id}`;
-const ofB = (id: string) =>
-  dossier({
-    id_erp_apprenant: id,
-    etablissement_responsable_uai: ORG_B.uai,
-    etablissement_responsable_siret: ORG_B.siret,
-    etablissement_formateur_uai: ORG_B.uai,
-    etablissement_formateur_siret: ORG_B.siret,
-  });
 /** The dead-letter record of a location, once it arrived. */
 const deadAt = async (location: string) =>
   (
@@ -46,15 +46,12 @@ const deadAt = async (location: string) =>
   ).at(-1)!;
 
 beforeAll(async () => {
-  platform = await createTestPlatform({
-    TDB_ORGANISMES_CSV: '/work/shared/data/organismes.csv',
-    TDB_API_RATE_LIMIT: '1000',
-  });
-  app = await buildApp(platform.ctx, { logger: false });
-  base = await app.listen({ host: '127.0.0.1', port: 0 });
-  const store = redisApiKeyStore(platform.ctx.redis, platform.ctx.keys.apiKeys);
-  keyA = (await store.create({ ...ORG_A, now: Date.now() })).key;
-  keyB = (await store.create({ ...ORG_B, now: Date.now() })).key;
+  ({
+    platform,
+    app,
+    base,
+    keys: [keyA, keyB],
+  } = await startIngestionBench({}, [ORG_A, ORG_B]));
   topics = await collectTopics(platform.ctx, ['changes', 'deadLetter', 'transmissions']);
 });
 

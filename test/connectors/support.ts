@@ -4,7 +4,11 @@ import type { Context } from '../../infra/context';
 import { createConsumer, type Consumer } from '../../infra/kafka/client';
 import type { TopicRole } from '../../infra/kafka/codec';
 import type { Organisme, OrganismesReferential } from '../../streams/referentiels/organismes';
-import { eventually } from '../support/platform';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../api/app';
+import { redisApiKeyStore } from '../../connectors/http/api-keys';
+import { createTestPlatform, eventually, SHARED_DATA, type TestPlatform } from '../support/platform';
 
 /** A decoded Avro value or a JSON reply, read field by field in assertions. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -170,3 +174,45 @@ export async function send(
   const text = await res.text();
   return { statusCode: res.status, headers: res.headers, json: () => JSON.parse(text) };
 }
+
+/** An ingestion test bench: a private platform, the real organisations referential, the app on a free port. */
+type Org = { uai: string; siret: string; erp?: string };
+export interface IngestionBench<K> {
+  platform: TestPlatform;
+  app: FastifyInstance;
+  base: string;
+  /** One API key per organisation asked for, in order. */
+  keys: K;
+}
+
+/**
+ * Starts an ingestion bench with an API key for each of `orgs`. `env` adds
+ * settings; the rate limit is raised so that tests are never throttled by accident.
+ */
+export async function startIngestionBench<const T extends readonly Org[]>(
+  env: Record<string, string>,
+  orgs: T,
+): Promise<IngestionBench<{ [I in keyof T]: string }>> {
+  const platform = await createTestPlatform({
+    TDB_ORGANISMES_CSV: path.join(SHARED_DATA, 'organismes.csv'),
+    TDB_API_RATE_LIMIT: '1000',
+    ...env,
+  });
+  const app = await buildApp(platform.ctx, { logger: false });
+  const base = await app.listen({ host: '127.0.0.1', port: 0 });
+  const store = redisApiKeyStore(platform.ctx.redis, platform.ctx.keys.apiKeys);
+  const keys: string[] = [];
+  for (const o of orgs) keys.push((await store.create({ ...o, now: Date.now() })).key);
+  return { platform, app, base, keys: keys as { [I in keyof T]: string } };
+}
+
+/** A dossier of ORG_B (formateur and responsable). */
+export const ofB = (id: string, o: Record<string, unknown> = {}) =>
+  dossier({
+    id_erp_apprenant: id,
+    etablissement_responsable_uai: ORG_B.uai,
+    etablissement_responsable_siret: ORG_B.siret,
+    etablissement_formateur_uai: ORG_B.uai,
+    etablissement_formateur_siret: ORG_B.siret,
+    ...o,
+  });
