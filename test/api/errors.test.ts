@@ -11,7 +11,7 @@ import pino from 'pino';
 import { useApiErrors, validationMessage } from '../../api/errors';
 import { ClickHouseError } from '../../infra/clickhouse/client';
 import { SITUATIONS } from '../../streams/alert-inbox/model';
-import { apiFixture, bearer, type ApiFixture } from './support/app';
+import { apiFixture, bearer, recordQueries, type ApiFixture } from './support/app';
 
 let fx: ApiFixture;
 let admin: Record<string, string>;
@@ -20,14 +20,7 @@ let queries: string[];
 beforeAll(async () => {
   fx = await apiFixture(60, { seed: 4 });
   admin = bearer(fx.token({ role: 'admin', scope: [] }));
-  // Every SQL text the application sends to ClickHouse (the real client, wrapped).
-  queries = [];
-  const ch = fx.platform.ctx.clickhouse;
-  const query = ch.query.bind(ch);
-  ch.query = ((text: string) => {
-    queries.push(text);
-    return query(text);
-  }) as typeof ch.query;
+  queries = recordQueries(fx);
 }, 120_000);
 
 afterAll(async () => {

@@ -19,7 +19,7 @@ import {
   MAX_STRING_LENGTH,
 } from '../../api/sql/render';
 import { filterConditions, parseFilters, FILTER_NAMES } from '../../api/sql/filters';
-import { apiFixture, bearer, type ApiFixture } from './support/app';
+import { apiFixture, bearer, recordQueries, type ApiFixture } from './support/app';
 
 const HOSTILE = [
   "'",
@@ -116,14 +116,7 @@ describe('filters: referentials and formats, 400 naming the field', () => {
   beforeAll(async () => {
     fx = await apiFixture(300, { seed: 9 });
     admin = bearer(fx.token({ role: 'admin', scope: [] }));
-    // Record every SQL text sent to ClickHouse by the application (the real client, wrapped).
-    queries = [];
-    const ch = fx.platform.ctx.clickhouse;
-    const query = ch.query.bind(ch);
-    ch.query = ((text: string) => {
-      queries.push(text);
-      return query(text);
-    }) as typeof ch.query;
+    queries = recordQueries(fx);
   }, 120_000);
 
   afterAll(async () => {

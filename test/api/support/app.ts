@@ -89,3 +89,18 @@ export async function apiFixture(count: number, opts: { seed?: number } = {}): P
 }
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/**
+ * Records every SQL text the application sends to ClickHouse, by wrapping the real client's
+ * `query` (nothing is mocked: each query still runs). Returns the live list.
+ */
+export function recordQueries(fx: ApiFixture): string[] {
+  const queries: string[] = [];
+  const ch = fx.platform.ctx.clickhouse;
+  const query = ch.query.bind(ch);
+  ch.query = ((text: string) => {
+    queries.push(text);
+    return query(text);
+  }) as typeof ch.query;
+  return queries;
+}
