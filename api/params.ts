@@ -14,15 +14,26 @@ const INVALID_CHAR =
   // eslint-disable-next-line no-control-regex
   /[\u0000-\u001f\u007f-\u009f\uFFFD]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+/** The same, line breaks and tabs allowed (free text: an advisor's comment). */
+const INVALID_CHAR_FREE_TEXT =
+  // eslint-disable-next-line no-control-regex
+  /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\uFFFD]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 const codePoint = (c: string) => `U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
 
 /**
  * 400 `CARACTERES_INVALIDES` naming `field` when `raw` holds a control character, U+FFFD (what an
  * undecodable byte becomes) or a lone surrogate; `expected` (e.g. "format AAAA-MM-JJ attendu") is
- * appended. No query value of the API may hold one.
+ * appended. No query value of the API may hold one; `freeText` (body texts such as a comment)
+ * allows line breaks and tabs.
  */
-export function checkCharacters(field: string, raw: string, expected?: string): void {
-  const m = INVALID_CHAR.exec(raw);
+export function checkCharacters(
+  field: string,
+  raw: string,
+  expected?: string,
+  opts: { freeText?: boolean } = {},
+): void {
+  const m = (opts.freeText ? INVALID_CHAR_FREE_TEXT : INVALID_CHAR).exec(raw);
   if (!m) return;
   const what =
     m[0] === '\uFFFD' ? 'caractère non décodable U+FFFD' : `caractère de contrôle ${codePoint(m[0])}`;

@@ -192,13 +192,10 @@ export async function missionsLocalesRoutes(
     async (request) => {
       const { id: ml, alerteId } = request.params as AlerteParams;
       const body = request.body as { situation: Situation; commentaire?: string };
-      // Line breaks and tabs are text in a comment; any other control character is refused.
       if (body.commentaire !== undefined)
-        checkCharacters(
-          'commentaire',
-          body.commentaire.replace(/[\n\r\t]/g, ' '),
-          'texte (retours à la ligne permis)',
-        );
+        checkCharacters('commentaire', body.commentaire, 'texte (retours à la ligne permis)', {
+          freeText: true,
+        });
       const commentaire = body.commentaire?.trim() || null;
       if (body.situation === 'autre' && !commentaire)
         throw badField(

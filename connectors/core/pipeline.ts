@@ -45,7 +45,7 @@ import { sealJson } from '../../infra/crypto';
 import { messageBytes, planRequests } from './send-plan';
 import { redisStateStore, type RecordState, type StateStore } from './state-store';
 import { createStageRunner, StaleUnitError, type PreparedUnit, type TopicBatch } from './stages';
-import { looseIdentity, rejectedRecord, type Decision, type Organisation } from './work';
+import { deadLetterOwner, looseIdentity, rejectedRecord, type Decision, type Organisation } from './work';
 import { defaultPoolSize, hybridPool, inThreadPool, workerThreadPool, type WorkPool } from './worker-pool';
 
 export type { Organisation } from './work';
@@ -304,7 +304,7 @@ export function createPipeline(ctx: Context, opts: PipelineOptions = {}): Pipeli
       const item = t.items[index]!;
       const org = c
         ? { uai: c.organisme_uai, siret: c.organisme_siret }
-        : (looseIdentity(item.input).organisation ?? t.organisme ?? null);
+        : deadLetterOwner(t.authorised ?? null, looseIdentity(item.input).organisation, t.organisme ?? null);
       const rejected = rejectedRecord(ctx.secrets.dataKey, {
         now,
         connector: t.connector,

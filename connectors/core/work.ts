@@ -119,6 +119,19 @@ export function looseIdentity(input: unknown): { key: string | null; organisatio
   return { key, organisation: siret ? { uai, siret } : null };
 }
 
+/**
+ * The organisation a rejected input is filed under in the dead-letter topic: the authenticated
+ * sender when there is one (a row naming another organisation is the sender's reject, to be found
+ * in its dead-letter list), else the one the input names (`looseIdentity`), else the transmission's.
+ */
+export function deadLetterOwner(
+  authorised: Organisation | null,
+  named: Organisation | null,
+  organisme: Organisation | null,
+): Organisation | null {
+  return authorised ?? named ?? organisme;
+}
+
 /** What the dead-letter topic receives for a rejected input (Avro RejectedRecord, before encoding). */
 export function rejectedRecord(
   dataKey: Buffer,
@@ -202,9 +215,7 @@ export function createWorkFunctions(ctx: Context): WorkFunctions {
         const rejected = rejectedRecord(dataKey, {
           now: task.now,
           connector: task.connector,
-          // Filed under the authenticated sender when there is one: a row naming another
-          // organisation is the sender's reject, to be found in its dead-letter list.
-          organisation: task.authorised ?? loose.organisation ?? task.organisme,
+          organisation: deadLetterOwner(task.authorised, loose.organisation, task.organisme),
           location: item.location,
           errors,
           input: item.input,
