@@ -177,7 +177,7 @@ export const FILTERS: Readonly<Record<FilterName, FilterSpec>> = {
     column: 'niveau',
     schema: { type: 'string', enum: NIVEAUX, description: 'Niveau de diplôme (3 CAP … 7 master)' },
     expected: EXPECTED.niveau,
-    parse: (raw) => inSet('niveau', new Set(NIVEAUX), 'niveau inconnu', EXPECTED.niveau)(raw),
+    parse: inSet('niveau', new Set(NIVEAUX), 'niveau inconnu', EXPECTED.niveau),
   },
   domaine: {
     column: 'domaine',

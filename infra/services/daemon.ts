@@ -40,21 +40,24 @@ function alive(pid: number): boolean {
   }
 }
 
+/** What a daemon's pid file says: no file, a live process (its pid), or a dead one (stale file). */
+function pidFileState(file: string): { pid: number } | 'none' | 'stale' {
+  if (!fs.existsSync(file)) return 'none';
+  const pid = Number(fs.readFileSync(file, 'utf8').trim());
+  return Number.isInteger(pid) && pid > 0 && alive(pid) ? { pid } : 'stale';
+}
+
 /** True when the daemon has a pid file but no live process: it was started and died (crash, kill -9). */
 export function diedSinceStarted(runDir: string, name: string): boolean {
-  const file = pidFile(runDir, name);
-  if (!fs.existsSync(file)) return false;
-  const pid = Number(fs.readFileSync(file, 'utf8').trim());
-  return !(Number.isInteger(pid) && pid > 0 && alive(pid));
+  return pidFileState(pidFile(runDir, name)) === 'stale';
 }
 
 /** The pid of a running daemon, or undefined (a stale pid file is removed). */
 export function runningPid(runDir: string, name: string): number | undefined {
   const file = pidFile(runDir, name);
-  if (!fs.existsSync(file)) return undefined;
-  const pid = Number(fs.readFileSync(file, 'utf8').trim());
-  if (Number.isInteger(pid) && pid > 0 && alive(pid)) return pid;
-  fs.rmSync(file, { force: true });
+  const state = pidFileState(file);
+  if (typeof state === 'object') return state.pid;
+  if (state === 'stale') fs.rmSync(file, { force: true });
   return undefined;
 }
 

@@ -292,33 +292,27 @@ export function parseCalendarDay(value: unknown, opts?: ParseCalendarDayOptions)
   const dt = DATE_TIME.exec(s);
   if (dt) {
     const writtenDay = checkedDay(Number(dt[1]), Number(dt[2]), Number(dt[3]), s);
-    if (dt[7] === undefined) {
-      if (Number(dt[4]) > 24 || Number(dt[5]) > 59 || Number(dt[6] ?? 0) > 59) {
+    const offset = dt[7];
+    if (offset === undefined || !isUtc(offset)) {
+      // A local time: without a zone, or with a non-zero offset, the sender's own (an overseas ERP
+      // writes local midnight as 00:00+04:00): the day it wrote is its calendar day, where Paris
+      // would make it the day before.
+      const timeOk = Number(dt[4]) <= 24 && Number(dt[5]) <= 59 && Number(dt[6] ?? 0) <= 59;
+      if (offset === undefined && !timeOk)
         throw new CalendarDayError('DATE_INEXISTANTE', `heure invalide dans "${s}"`, value);
-      }
-      return {
-        day: writtenDay,
-        warning: {
-          code: 'DATE_HEURE_IGNOREE',
-          message: `date-heure "${s}" sans fuseau : heure ignorée, jour retenu ${isoFromDay(writtenDay)} ; envoyez une date AAAA-MM-JJ`,
-        },
-      };
-    }
-    if (!isUtc(dt[7])) {
-      // A non-zero offset is the sender's own local time (an overseas ERP writes local midnight
-      // as 00:00+04:00): the day it wrote is its calendar day; Paris would make it the day before.
-      if (Number(dt[4]) > 24 || Number(dt[5]) > 59 || Number(dt[6] ?? 0) > 59 || !validOffset(dt[7])) {
+      if (offset !== undefined && !(timeOk && validOffset(offset)))
         throw new CalendarDayError(
           'DATE_INEXISTANTE',
           `date-heure invalide "${s}" : heure ou décalage hors limites`,
           value,
         );
-      }
+      const detail = offset === undefined ? ' sans fuseau' : '';
+      const local = offset === undefined ? '' : ` (jour local de l'émetteur, décalage ${offset})`;
       return {
         day: writtenDay,
         warning: {
           code: 'DATE_HEURE_IGNOREE',
-          message: `date-heure "${s}" : heure ignorée, jour retenu ${isoFromDay(writtenDay)} (jour local de l'émetteur, décalage ${dt[7]}) ; envoyez une date AAAA-MM-JJ`,
+          message: `date-heure "${s}"${detail} : heure ignorée, jour retenu ${isoFromDay(writtenDay)}${local} ; envoyez une date AAAA-MM-JJ`,
         },
       };
     }
