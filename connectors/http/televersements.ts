@@ -97,13 +97,11 @@ export async function televersementsRoute(
     },
     async (request) => {
       const key = request.apiKey!;
-      // Every part is read: a second file must be refused (400 UN_SEUL_FICHIER from the
-      // plugin's files limit), not left unread and silently ignored.
+      // Every part is read, so that a second file reaches the plugin's files limit (1) and is
+      // refused (FST_FILES_LIMIT → 400 UN_SEUL_FICHIER) instead of being left unread and ignored.
       let file: { bytes: Buffer; filename: string } | undefined;
-      for await (const part of request.files()) {
-        if (file) throw new IngestionHttpError(400, 'UN_SEUL_FICHIER', 'un seul fichier par envoi');
+      for await (const part of request.files())
         file = { bytes: await part.toBuffer(), filename: part.filename };
-      }
       if (!file)
         throw new IngestionHttpError(
           400,
