@@ -22,7 +22,8 @@ export async function kafkaReady(c: Config): Promise<boolean> {
  * Creates the namespace's topics that do not exist yet (never alters existing ones; a topic with
  * fewer partitions than configured is reported). Idempotent.
  */
-export async function ensureTopics(c: Config, progress: Progress): Promise<void> {
+/** Creates the namespace's missing topics; returns the names of those it created. */
+export async function ensureTopics(c: Config, progress: Progress): Promise<string[]> {
   const admin = createKafka(c, 'admin').admin();
   await admin.connect();
   try {
@@ -46,6 +47,7 @@ export async function ensureTopics(c: Config, progress: Progress): Promise<void>
       if (t.partitions.length < want)
         progress.warn(`topic ${t.name} has ${t.partitions.length} partitions (configured: ${want})`);
     }
+    return missing.map((t) => t.name);
   } finally {
     await admin.disconnect();
   }
