@@ -139,6 +139,24 @@ export function domaineOfCfd(cfd: string | null): string {
   return cfd && /^[0-9A-Z]{8}$/.test(cfd) && /^\d{3}$/.test(cfd.slice(3, 6)) ? cfd.slice(3, 6) : '';
 }
 
+/**
+ * SIFA nomenclature of the types of CFA (the DEPP's annual apprentice survey; v3 field type_cfa,
+ * dossier-apprenant-v3.md), with the labels the national platform gives its ERPs and CFAs.
+ */
+const TYPES_CFA: readonly (readonly [code: string, libelle: string])[] = [
+  ['01', 'CFA public (éducation nationale)'],
+  ['02', 'CFA public (enseignement supérieur)'],
+  ['03', 'CFA public agricole'],
+  ['04', 'CFA de collectivité territoriale'],
+  ['05', 'Autre CFA public'],
+  ['06', 'CFA consulaire'],
+  ['07', 'CFA de branche'],
+  ['08', 'CFA d’entreprise'],
+  ['09', 'CFA associatif'],
+  ['10', 'Autre CFA privé'],
+];
+const CODES_TYPE_CFA = TYPES_CFA.map(([code]) => code);
+
 const EXPECTED_TRANCHE_AGE = `${TRANCHES_AGE.join(', ')} (encoder < et + dans l'URL : %3C18, 26%2B)`;
 
 /** Every dimension, in the column order of the fact tables (0001_fact_model.sql, then later migrations). */
@@ -376,5 +394,24 @@ export const DIMENSIONS = [
     default: 0,
     // 0 for learners the record says are not apprentices (school status): never counted.
     derive: (d): 0 | 1 => (d.apprentissage ? 1 : 0),
+  }),
+  dimension({
+    name: 'type_cfa',
+    type: 'String',
+    default: '',
+    // The v3 field type_cfa, normalised to two digits by the connectors ('' when not sent).
+    derive: (d): string => d.type_cfa ?? '',
+    filter: {
+      name: 'type_cfa',
+      schema: {
+        type: 'string',
+        enum: CODES_TYPE_CFA,
+        description: `Type de CFA, nomenclature SIFA : ${TYPES_CFA.map(([code, libelle]) => `${code} ${libelle}`).join(', ')}`,
+      },
+      expected: `${CODES_TYPE_CFA.join(', ')} (nomenclature SIFA)`,
+      parse: inSet(new Set(CODES_TYPE_CFA), 'type de CFA inconnu'),
+    },
+    groupBy: 'type_cfa',
+    labels: Object.fromEntries(TYPES_CFA),
   }),
 ] as const;
