@@ -1,12 +1,14 @@
 /**
- * Labels (libellés) of group codes in indicator tables: région and département names from
+ * Labels (libellés) of group codes in indicator tables, from each dimension's label source
+ * (streams/facts/descriptors.ts `labels`): région and département names from
  * @etalab/decoupage-administratif (INSEE's Code officiel géographique), académie names from
- * streams/referentiels/data/academies.csv, organisation names from the organisations referential.
- * Read once, on first use.
+ * streams/referentiels/data/academies.csv, organisation names from the organisations referential
+ * (read once, on first use), or the nomenclature given in the descriptor itself.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
+import { DIMENSIONS, type LabelSource } from '../../streams/facts/dimensions';
 import type { OrganismesReferential } from '../../streams/referentiels/organismes';
 import type { GroupDimension } from '../indicateurs/queries';
 
@@ -41,23 +43,31 @@ function load() {
   return cache;
 }
 
-/** The label of a group code, or null when there is none (formations, levels, unknown codes). */
+/** Label source of each group (descriptors' `labels`). */
+const SOURCES = new Map<string, LabelSource>(
+  DIMENSIONS.flatMap((d): [string, LabelSource][] => (d.groupBy && d.labels ? [[d.groupBy, d.labels]] : [])),
+);
+
+/** The label of a group code, or null when there is none (no label source, unknown codes). */
 export function libelleOf(
   dimension: GroupDimension,
   code: string,
   organismes: OrganismesReferential,
 ): string | null {
   if (code === '') return null;
-  switch (dimension) {
+  const source = SOURCES.get(dimension);
+  switch (source) {
+    case undefined:
+      return null;
     case 'region':
     case 'departement':
     case 'academie':
-      return load()[dimension].get(code) ?? null;
+      return load()[source].get(code) ?? null;
     case 'organisme': {
       const o = organismes.byUai(code)[0];
       return o ? o.enseigne || o.raison_sociale : null;
     }
     default:
-      return null;
+      return source[code] ?? null;
   }
 }

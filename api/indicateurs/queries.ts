@@ -10,8 +10,10 @@
  * Two tables answer the same sums: `effectifs_deltas` (every dimension) and
  * `effectifs_territoire` (migration 0201: the same deltas summed by day, status and territory,
  * already restricted to fiable = 1 AND apprentissage = 1, about 17 times fewer rows). A query
- * whose filters, scope and group-by only use région, département and académie reads the latter.
+ * whose filters, scope and group-by only use the territorial dimensions (région, département,
+ * académie: `territorial` in streams/facts/descriptors.ts) reads the latter.
  */
+import { DIMENSIONS } from '../../streams/facts/dimensions';
 import { and, ident, lit, sql, table, type Sql, type Table } from '../sql/render';
 import {
   column,
@@ -22,17 +24,15 @@ import {
   type ScopeRestriction,
 } from '../sql/filters';
 
-/** Group-by dimensions of /indicateurs/par/{dimension} → fact column. */
-export const GROUP_DIMENSIONS = {
-  region: 'region',
-  departement: 'departement',
-  academie: 'academie',
-  zone_emploi: 'zone_emploi',
-  organisme: 'organisme_uai',
-  formation: 'formation_cfd',
-  niveau: 'niveau',
-} as const satisfies Record<string, DimensionColumn>;
-export type GroupDimension = keyof typeof GROUP_DIMENSIONS;
+type Descriptor = (typeof DIMENSIONS)[number];
+
+/** Group-by dimensions of /indicateurs/par/{dimension} (descriptors with a `groupBy`). */
+export type GroupDimension = NonNullable<Descriptor['groupBy']>;
+
+/** Group name → fact column. */
+export const GROUP_DIMENSIONS: Readonly<Record<GroupDimension, DimensionColumn>> = Object.fromEntries(
+  DIMENSIONS.flatMap((d) => (d.groupBy ? [[d.groupBy, d.name]] : [])),
+) as Record<GroupDimension, DimensionColumn>;
 export const GROUP_DIMENSION_NAMES = Object.keys(GROUP_DIMENSIONS) as GroupDimension[];
 
 /** What restricts a count: the request's filters and the caller's scope. */
@@ -41,8 +41,10 @@ export interface Selection {
   scope: ScopeRestriction | null;
 }
 
-const TERRITORY_COLUMNS: readonly DimensionColumn[] = ['region', 'departement', 'academie'];
-const TERRITORY_FILTERS = new Set(['region', 'departement', 'academie']);
+/** The columns effectifs_territoire carries, and the filters on them. */
+const TERRITORIAL = DIMENSIONS.filter((d) => d.territorial);
+const TERRITORY_COLUMNS: readonly DimensionColumn[] = TERRITORIAL.map((d) => d.name);
+const TERRITORY_FILTERS = new Set<string>(TERRITORIAL.flatMap((d) => (d.filter ? [d.filter.name] : [])));
 
 /** The table that can answer: the territory pre-aggregate when every column used is territorial. */
 export function tableFor(sel: Selection, groupBy?: DimensionColumn): Table {

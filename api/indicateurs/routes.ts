@@ -2,7 +2,8 @@
  * Indicator routes (issue 6 §2), under /api/v1:
  *
  * - GET /indicateurs?date&filters → the counters at the date;
- * - GET /indicateurs/par/{region|departement|academie|zone_emploi|organisme|formation|niveau} → one row per group, and the total;
+ * - GET /indicateurs/par/{dimension} → one row per group (the descriptors' group-bys,
+ *   streams/facts/descriptors.ts), with its label, and the total;
  * - GET /indicateurs/series?from&to&pas&filters → the counters at each step;
  * - GET /indicateurs/national?date → national counters (public route); a filter there is a 400
  *   `FILTRE_NON_ACCEPTE` pointing to /indicateurs with the same filters.

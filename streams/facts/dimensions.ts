@@ -1,133 +1,115 @@
 /**
- * The dimensions every fact carries (status-rules.md, "Counting": région, département, académie,
- * zone d'emploi, organisation, formation (CFD, RNCP), level, speciality domain, age band, sex,
- * RQTH), derived from a normalised record image and the referentials. Never names or contacts.
+ * The dimensions every fact carries, derived from the descriptors of streams/facts/descriptors.ts
+ * (the only list of them): the Dimensions type, their names in column order, and the per-row code
+ * of the processor's hot path, compiled once from the descriptor list.
+ *
+ * Rows are built as object literals of one fixed shape and compared property by property in
+ * straight-line code, as hand-written code would: hundreds of thousands of rows are made per
+ * second by the stream processor, and a generic loop over the names (or an object spread) is
+ * several times slower to run and makes rows that are slower to serialise. `new Function` over our
+ * own column names (checked against /^[a-z_]+$/, never input) writes that code.
  */
 import type { FrApprentissageTdb } from '../../schemas/generated/DossierApprenant';
-import { departementOfUai } from '../referentiels/identifiants';
-import type { OrganismesReferential } from '../referentiels/organismes';
-import type { Territoires } from '../referentiels/territoires';
+import { derivationOf, DIMENSIONS, type Derivation, type DimensionRefs } from './descriptors';
+
+export {
+  DIMENSIONS,
+  TRANCHES_AGE,
+  domaineOfCfd,
+  niveauOfCfd,
+  trancheAge,
+  type DimensionDescriptor,
+  type DimensionRefs,
+  type FilterSpec,
+  type LabelSource,
+  type Refusal,
+  type TrancheAge,
+} from './descriptors';
 
 type DossierApprenant = FrApprentissageTdb.DossierApprenant;
+type Descriptor = (typeof DIMENSIONS)[number];
 
-export interface Dimensions {
-  annee_scolaire: string;
-  /** The training organisation (organisme formateur) the learner counts for. */
-  organisme_uai: string;
-  organisme_siret: string;
-  organisme_responsable_uai: string;
-  /** Territory of the training organisation (from its UAI, and its commune for the zone d'emploi). */
-  departement: string;
-  region: string;
-  academie: string;
-  zone_emploi: string;
-  formation_cfd: string;
-  formation_rncp: string;
-  /** Diploma level from the CFD's first digit ('3' CAP … '7' master); '' if unknown. */
-  niveau: string;
-  /** NSF speciality group: CFD digits 4–6; '' if unknown. */
-  domaine: string;
-  tranche_age: TrancheAge;
-  sexe: string;
-  rqth: 0 | 1;
-  /** 1 when the organisation's (UAI, SIRET) pair is in the referential: only those are counted. */
-  fiable: 0 | 1;
-  /** 0 for learners the record says are not apprentices (school status): never counted. */
-  apprentissage: 0 | 1;
-}
+/** The dimension values of one record: one property per descriptor, its value type from `derive`. */
+export type Dimensions = { -readonly [D in Descriptor as D['name']]: ReturnType<D['derive']> };
+export type DimensionName = keyof Dimensions;
 
-/** Every dimension, in the column order of the fact tables (0001_fact_model.sql). */
-export const DIMENSION_KEYS = [
-  'annee_scolaire',
-  'organisme_uai',
-  'organisme_siret',
-  'organisme_responsable_uai',
-  'departement',
-  'region',
-  'academie',
-  'zone_emploi',
-  'formation_cfd',
-  'formation_rncp',
-  'niveau',
-  'domaine',
-  'tranche_age',
-  'sexe',
-  'rqth',
-  'fiable',
-  'apprentissage',
-] as const satisfies readonly (keyof Dimensions)[];
+/** Every dimension's name (= column), in the column order of the fact tables. */
+export const DIMENSION_KEYS: readonly DimensionName[] = DIMENSIONS.map((d) => d.name);
+
+for (const k of DIMENSION_KEYS) if (!/^[a-z_]+$/.test(k)) throw new Error(`bad dimension name ${k}`);
 
 /** Dimensions of nothing (rows that only mark a slot or a batch; never counted: fiable = 0). */
-export const NO_DIMENSIONS: Readonly<Dimensions> = Object.freeze({
-  annee_scolaire: '',
-  organisme_uai: '',
-  organisme_siret: '',
-  organisme_responsable_uai: '',
-  departement: '',
-  region: '',
-  academie: '',
-  zone_emploi: '',
-  formation_cfd: '',
-  formation_rncp: '',
-  niveau: '',
-  domaine: '',
-  tranche_age: '',
-  sexe: '',
-  rqth: 0,
-  fiable: 0,
-  apprentissage: 0,
-});
+export const NO_DIMENSIONS: Readonly<Dimensions> = Object.freeze(
+  Object.fromEntries(DIMENSIONS.map((d) => [d.name, d.default])) as Dimensions,
+);
 
-/** Age bands of status-rules.md; '' when the birth date is unknown. */
-export type TrancheAge = '<18' | '18-20' | '21-25' | '26+' | '';
-export const TRANCHES_AGE: readonly TrancheAge[] = ['<18', '18-20', '21-25', '26+'];
+/** `{ name0: <expr of 0>, name1: <expr of 1>, … }` over every dimension. */
+const literal = (expr: (i: number) => string) =>
+  `{ ${DIMENSION_KEYS.map((k, i) => `${k}: ${expr(i)}`).join(', ')} }`;
 
-export function trancheAge(age: number | null): TrancheAge {
-  if (age === null || age < 0) return '';
-  if (age < 18) return '<18';
-  if (age <= 20) return '18-20';
-  if (age <= 25) return '21-25';
-  return '26+';
+/**
+ * The dimensions of a normalised record image, from the referentials (the organisation, its
+ * département and territory looked up once, then each descriptor's `derive`).
+ */
+export const dimensionsOf: (d: DossierApprenant, refs: DimensionRefs) => Dimensions = (() => {
+  const derives = DIMENSIONS.map((x) => x.derive);
+  const make = new Function(
+    'derivationOf',
+    ...derives.map((_, i) => `f${i}`),
+    `return function dimensionsOf(d, refs) { const c = derivationOf(d, refs); return ${literal((i) => `f${i}(d, c)`)}; };`,
+  ) as (
+    o: typeof derivationOf,
+    ...f: typeof derives
+  ) => (d: DossierApprenant, refs: DimensionRefs) => Dimensions;
+  return make(derivationOf, ...derives);
+})();
+
+export type { Derivation };
+
+/** Whether two records have the same value on every dimension. */
+export const sameDimensions = new Function(
+  'a',
+  'b',
+  `return ${DIMENSION_KEYS.map((k) => `a.${k} === b.${k}`).join(' && ')};`,
+) as (a: Dimensions, b: Dimensions) => boolean;
+
+/** The values in DIMENSION_KEYS order (the learner state's positional encoding). */
+export const dimensionValues = new Function(
+  'd',
+  `return [${DIMENSION_KEYS.map((k) => `d.${k}`).join(', ')}];`,
+) as (d: Dimensions) => unknown[];
+
+/**
+ * The reader of values stored positionally under the names `names` (a format of the learner
+ * state): each dimension takes its value from its position in `names`, and its descriptor's
+ * default when it is not among them or the array is shorter.
+ */
+export function dimensionsReader(names: readonly string[]): (values: readonly unknown[]) => Dimensions {
+  const at = DIMENSION_KEYS.map((k) => names.indexOf(k));
+  const read = new Function(
+    'v',
+    'D',
+    `return ${literal((i) => (at[i]! < 0 ? `D[${i}]` : `v[${at[i]}] === undefined ? D[${i}] : v[${at[i]}]`))};`,
+  ) as (v: readonly unknown[], defaults: readonly unknown[]) => Dimensions;
+  const defaults = DIMENSIONS.map((d) => d.default);
+  return (values) => read(values, defaults);
 }
 
-/** dossier-apprenant-v3.md, "Formation level and domain from the CFD": first digit → level. */
-const NIVEAU_DU_CFD: Record<string, string> = { '5': '3', '4': '4', '3': '5', '2': '6', '1': '7' };
-
-export function niveauOfCfd(cfd: string | null): string {
-  return cfd ? (NIVEAU_DU_CFD[cfd[0] ?? ''] ?? '') : '';
-}
-
-export function domaineOfCfd(cfd: string | null): string {
-  return cfd && /^[0-9A-Z]{8}$/.test(cfd) && /^\d{3}$/.test(cfd.slice(3, 6)) ? cfd.slice(3, 6) : '';
-}
-
-export function dimensionsOf(
-  d: DossierApprenant,
-  refs: { territoires: Territoires; organismes: OrganismesReferential },
-): Dimensions {
-  const uai = d.etablissement_formateur_uai;
-  const siret = d.etablissement_formateur_siret;
-  const organisme = refs.organismes.get(uai, siret);
-  const departement = organisme?.departement || departementOfUai(uai) || '';
-  const territoire = refs.territoires.ofDepartement(departement);
-  const commune = organisme?.code_commune ?? null;
-  return {
-    annee_scolaire: d.annee_scolaire,
-    organisme_uai: uai,
-    organisme_siret: siret,
-    organisme_responsable_uai: d.etablissement_responsable_uai,
-    departement,
-    region: territoire?.region ?? '',
-    academie: territoire?.academie ?? '',
-    zone_emploi: (commune && refs.territoires.zoneEmploiOfCommune(commune)) || '',
-    formation_cfd: d.formation_cfd ?? '',
-    formation_rncp: d.formation_rncp ?? '',
-    niveau: niveauOfCfd(d.formation_cfd),
-    domaine: domaineOfCfd(d.formation_cfd),
-    tranche_age: trancheAge(d.age_entree_formation),
-    sexe: d.sexe_apprenant ?? '',
-    rqth: d.rqth_apprenant ? 1 : 0,
-    fiable: refs.organismes.isReliable(uai, siret) ? 1 : 0,
-    apprentissage: d.apprentissage ? 1 : 0,
-  };
+/**
+ * A row builder: `(d, ...values)` → `{ leading…, <every dimension of d>, trailing… }`, the values
+ * given in the order of `leading` then `trailing`. The literal's key order is the row's shape
+ * (one hidden class for every row of a table).
+ */
+export function rowBuilder<Args extends unknown[], Row>(
+  leading: readonly string[],
+  trailing: readonly string[],
+): (d: Dimensions, ...values: Args) => Row {
+  const names = [...leading, ...trailing];
+  for (const n of names) if (!/^[a-z_]+$/.test(n)) throw new Error(`bad column name ${n}`);
+  const keys = [...leading.map((n) => `${n}: ${n}`), ...DIMENSION_KEYS.map((k) => `${k}: d.${k}`)];
+  for (const n of trailing) keys.push(`${n}: ${n}`);
+  return new Function('d', ...names, `return { ${keys.join(', ')} };`) as (
+    d: Dimensions,
+    ...values: Args
+  ) => Row;
 }

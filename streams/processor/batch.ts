@@ -12,7 +12,7 @@ import { sealJson } from '../../infra/crypto';
 import type { EventCodec } from '../../infra/kafka/codec';
 import type { DossierApprenantChange } from '../../schemas/generated/DossierApprenantChange';
 import type { RejectedRecord } from '../../schemas/generated/RejectedRecord';
-import { NO_DIMENSIONS } from '../facts/dimensions';
+import { NO_DIMENSIONS, sameDimensions } from '../facts/dimensions';
 import { deltaRows, intervalRows, type Contribution, type DeltaRow, type IntervalRow } from '../facts/rows';
 import { nextDueDay } from '../scheduler/due';
 import { isoFromDay } from '../status/calendar';
@@ -69,9 +69,7 @@ function sameContribution(a: Contribution | null, b: Contribution | null): boole
     const y = b.intervals[i]!;
     if (x.valeur !== y.valeur || x.debut !== y.debut || x.fin !== y.fin) return false;
   }
-  for (const k of Object.keys(a.dims) as (keyof Contribution['dims'])[])
-    if (a.dims[k] !== b.dims[k]) return false;
-  return true;
+  return sameDimensions(a.dims, b.dims);
 }
 
 /**

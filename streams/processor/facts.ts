@@ -4,7 +4,7 @@
  * (infra/clickhouse/migrations/0001_fact_model.sql). Pure.
  */
 import type { LearnerStatusTransition } from '../../schemas/generated/LearnerStatusTransition';
-import type { Dimensions } from '../facts/dimensions';
+import { rowBuilder, type Dimensions } from '../facts/dimensions';
 import { isoDay } from '../facts/rows';
 import { statusAt } from '../status/engine';
 import type { Statut } from '../status/types';
@@ -53,39 +53,43 @@ export function dossierRow(
   const rec = s.rec;
   if (!rec) return null;
   const deleted = s.op === 'DELETE';
-  const d = rec.dims;
-  return {
-    record_key: key,
-    version: s.v,
-    person_key: s.person_key ?? '',
-    operation: s.op,
-    deleted: deleted ? 1 : 0,
-    // The dimensions one by one (an object spread in the middle of a literal is a slow path).
-    annee_scolaire: d.annee_scolaire,
-    organisme_uai: d.organisme_uai,
-    organisme_siret: d.organisme_siret,
-    organisme_responsable_uai: d.organisme_responsable_uai,
-    departement: d.departement,
-    region: d.region,
-    academie: d.academie,
-    zone_emploi: d.zone_emploi,
-    formation_cfd: d.formation_cfd,
-    formation_rncp: d.formation_rncp,
-    niveau: d.niveau,
-    domaine: d.domaine,
-    tranche_age: d.tranche_age,
-    sexe: d.sexe,
-    rqth: d.rqth,
-    fiable: d.fiable,
-    apprentissage: d.apprentissage,
-    code_commune_insee: rec.commune ?? '',
-    date_entree: isoDay(rec.entree),
-    date_fin: isoDay(rec.fin),
-    statut_en_cours: s.parcours ? statusAt(s.parcours, today) : (s.statut ?? 'INSCRIT'),
-    identite_chiffree: deleted ? '' : rec.identite,
-    ingestion_time: chDateTime(ingestionMs),
-  };
+  return dossier(
+    rec.dims,
+    key,
+    s.v,
+    s.person_key ?? '',
+    s.op,
+    deleted ? 1 : 0,
+    rec.commune ?? '',
+    isoDay(rec.entree),
+    isoDay(rec.fin),
+    s.parcours ? statusAt(s.parcours, today) : (s.statut ?? 'INSCRIT'),
+    deleted ? '' : rec.identite,
+    chDateTime(ingestionMs),
+  );
 }
+
+// One literal of fixed shape with the dimensions one by one (an object spread in the middle of a
+// literal is a slow path), compiled from the descriptor list.
+const dossier = rowBuilder<
+  [
+    record_key: string,
+    version: number,
+    person_key: string,
+    operation: Operation,
+    deleted: 0 | 1,
+    code_commune_insee: string,
+    date_entree: string,
+    date_fin: string,
+    statut_en_cours: Statut,
+    identite_chiffree: string,
+    ingestion_time: string,
+  ],
+  DossierRow
+>(
+  ['record_key', 'version', 'person_key', 'operation', 'deleted'],
+  ['code_commune_insee', 'date_entree', 'date_fin', 'statut_en_cours', 'identite_chiffree', 'ingestion_time'],
+);
 
 export function transitionRow(t: LearnerStatusTransition, departement: string) {
   return {

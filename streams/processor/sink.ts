@@ -125,7 +125,7 @@ function encoderOf(columns: readonly string[]): LineEncoder {
   let enc = encoders.get(id);
   if (!enc) {
     const reads = cellReads(columns);
-    const at = columns.indexOf(DIMENSION_KEYS[0]);
+    const at = columns.indexOf(DIMENSION_KEYS[0]!);
     if (at >= 0 && DIMENSION_KEYS.every((k, i) => columns[at + i] === k)) {
       reads.splice(at, DIMENSION_KEYS.length, 'dims(r)');
       enc = compileJoin(reads, dimensionsSegment());

@@ -6,7 +6,7 @@
  * last announced, the alerts already decided, and the (still encrypted) identity for the alerts.
  * Never a name or a contact in clear.
  */
-import { DIMENSION_KEYS, type Dimensions } from '../facts/dimensions';
+import { DIMENSION_KEYS, dimensionValues, dimensionsReader, type Dimensions } from '../facts/dimensions';
 import { countedIntervals, type Contribution } from '../facts/rows';
 import { STATUTS, type ParcoursEntry, type Statut } from '../status/types';
 
@@ -48,12 +48,67 @@ export interface LearnerState {
   alerts: string[];
 }
 
-const FORMAT = 1;
+/**
+ * Formats of the encoded state (the first element of the JSON array). The dimension values are
+ * positional, so each format says which names the positions hold; one decoder per format.
+ *
+ * - 1: the 17 dimensions of V1_DIMENSIONS, exactly (written until the dimensions became data).
+ * - 2: the dimensions in DIMENSION_KEYS order (streams/facts/descriptors.ts). The list only grows
+ *   at its end, so a state written when it was shorter holds a prefix of it: the dimensions added
+ *   since take their descriptor's default, as the rows written before their column existed do. A
+ *   state with more values than the list has names was written by a newer version of the
+ *   processor: refused, rather than read with dimensions silently dropped.
+ */
+const FORMAT = 2;
+
+/** Format 1's dimensions, in its order (frozen: states written in format 1 hold these, and only these). */
+export const V1_DIMENSIONS = [
+  'annee_scolaire',
+  'organisme_uai',
+  'organisme_siret',
+  'organisme_responsable_uai',
+  'departement',
+  'region',
+  'academie',
+  'zone_emploi',
+  'formation_cfd',
+  'formation_rncp',
+  'niveau',
+  'domaine',
+  'tranche_age',
+  'sexe',
+  'rqth',
+  'fiable',
+  'apprentissage',
+] as const;
+
+const readV1 = dimensionsReader(V1_DIMENSIONS);
+const readV2 = dimensionsReader(DIMENSION_KEYS);
+
+const DIMENSION_DECODERS: Record<number, (values: readonly unknown[], text: string) => Dimensions> = {
+  1: (values, text) => {
+    if (values.length !== V1_DIMENSIONS.length)
+      throw corrupt(text, `${values.length} dimensions in format 1`);
+    return readV1(values);
+  },
+  2: (values, text) => {
+    if (values.length > DIMENSION_KEYS.length)
+      throw corrupt(
+        text,
+        `${values.length} dimensions, this version knows ${DIMENSION_KEYS.length} (state written by a newer processor)`,
+      );
+    return readV2(values);
+  },
+};
+
+const corrupt = (text: string, why: string) =>
+  new Error(`learner state not readable (${why}): ${text.slice(0, 40)}`);
+
 const statutIndex = new Map(STATUTS.map((s, i) => [s, i]));
 
 type EncodedRecord = [unknown[], string | null, number, number, number | null, string | null, string];
 type EncodedState = [
-  typeof FORMAT,
+  number,
   number,
   Operation,
   number,
@@ -66,16 +121,10 @@ type EncodedState = [
   string[],
 ];
 
-/** The dimension values in DIMENSION_KEYS order (plain loop: once per learner per batch). */
-function dimensionValues(d: Dimensions): unknown[] {
-  const values = new Array<unknown>(DIMENSION_KEYS.length);
-  for (let i = 0; i < DIMENSION_KEYS.length; i++) values[i] = d[DIMENSION_KEYS[i]!];
-  return values;
-}
-
 /**
  * Compact JSON of a state (positional arrays: the state of every learner lives in Redis, and a
- * batch writes thousands of them twice, in its pending record and in place).
+ * batch writes thousands of them twice, in its pending record and in place). Always the newest
+ * format.
  */
 export function encodeState(s: LearnerState): string {
   const r = s.rec;
@@ -107,11 +156,12 @@ export function encodeState(s: LearnerState): string {
   return JSON.stringify(encoded);
 }
 
+/** A state of any known format (formats 1 and 2 differ only in their dimension lists). */
 export function decodeState(text: string | null): LearnerState | null {
   if (text === null) return null;
   const e = JSON.parse(text) as EncodedState;
-  if (!Array.isArray(e) || e[0] !== FORMAT)
-    throw new Error(`unknown learner state format: ${text.slice(0, 40)}`);
+  const dimensionsOf = Array.isArray(e) ? DIMENSION_DECODERS[e[0]] : undefined;
+  if (!dimensionsOf) throw new Error(`unknown learner state format: ${text.slice(0, 40)}`);
   const [, v, op, part, person_key, rec, flat, slots, statut, t, alerts] = e;
   let parcours: ParcoursEntry[] | null = null;
   if (flat) {
@@ -121,10 +171,8 @@ export function decodeState(text: string | null): LearnerState | null {
   }
   let fields: RecordFields | null = null;
   if (rec) {
-    const dims = {} as Record<string, unknown>;
-    DIMENSION_KEYS.forEach((k, i) => (dims[k] = rec[0][i]));
     fields = {
-      dims: dims as unknown as Dimensions,
+      dims: dimensionsOf(rec[0], text),
       commune: rec[1],
       entree: rec[2],
       fin: rec[3],

@@ -47,6 +47,7 @@ describe('OpenAPI', () => {
         'tranche_age',
         'sexe',
         'rqth',
+        'type_cfa',
         'format',
       ]),
     );

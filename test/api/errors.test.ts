@@ -97,7 +97,7 @@ describe('validation messages in French, naming the field and the constraint', (
       '/api/v1/indicateurs?commune=69123',
       bad(
         'commune',
-        'paramètre inconnu ; paramètres acceptés : date, region, departement, academie, zone_emploi, uai, siret, cfd, rncp, niveau, domaine, tranche_age, sexe, rqth, format',
+        'paramètre inconnu ; paramètres acceptés : date, uai, siret, departement, region, academie, zone_emploi, cfd, rncp, niveau, domaine, tranche_age, sexe, rqth, type_cfa, format',
         'PARAMETRE_INCONNU',
       ),
     ],
@@ -114,7 +114,7 @@ describe('validation messages in French, naming the field and the constraint', (
       '/api/v1/indicateurs/par/commune',
       bad(
         'dimension',
-        'valeur attendue parmi region, departement, academie, zone_emploi, organisme, formation, niveau (reçu : « commune »)',
+        'valeur attendue parmi organisme, departement, region, academie, zone_emploi, formation, niveau, type_cfa (reçu : « commune »)',
       ),
     ],
     ['/api/v1/indicateurs?date=2024-02-30', bad('date', 'date inexistante (2024-02-30)')],

@@ -6,6 +6,9 @@
  */
 import { dayFromIso } from '../../streams/status';
 import { COUNT_FIELDS, type Counts } from '../../api/secrecy';
+import { GROUP_DIMENSION_NAMES, GROUP_DIMENSIONS } from '../../api/indicateurs/queries';
+import { FILTER_NAMES, FILTERS } from '../../api/sql/filters';
+import { NO_DIMENSIONS } from '../../streams/facts/dimensions';
 import type { Learner } from './support/facts';
 import { apiFixture, bearer, TODAY, type ApiFixture } from './support/app';
 import { CFD_TEMPS, counted, expectedBy, expectedCounts } from './support/dataset';
@@ -32,10 +35,12 @@ async function get(url: string, headers: Record<string, string> = admin) {
 }
 
 /** The most frequent value of a dimension among counted learners (a filter value that selects many). */
-function frequent(key: (l: Learner) => string): string {
+function frequent(key: (l: Learner) => string, unknown = ''): string {
   const n = new Map<string, number>();
   for (const e of fx.ds.learners.filter(counted)) n.set(key(e.learner), (n.get(key(e.learner)) ?? 0) + 1);
-  return [...n.entries()].filter(([k]) => k !== '').sort((a, b) => b[1] - a[1])[0]![0];
+  const best = [...n.entries()].filter(([k]) => k !== unknown).sort((a, b) => b[1] - a[1])[0];
+  if (!best) throw new Error(`the dataset has no learner with a known value (≠ "${unknown}")`);
+  return best[0];
 }
 
 describe('GET /api/v1/indicateurs', () => {
@@ -88,26 +93,19 @@ describe('GET /api/v1/indicateurs', () => {
     });
   });
 
-  const dims: [string, (l: Learner) => string, (v: string) => string][] = [
-    ['region', (l) => l.dims.region, (v) => v],
-    ['departement', (l) => l.dims.departement, (v) => v],
-    ['academie', (l) => l.dims.academie, (v) => v],
-    ['zone_emploi', (l) => l.dims.zone_emploi, (v) => v],
-    ['uai', (l) => l.dims.organisme_uai, (v) => v],
-    ['siret', (l) => l.dims.organisme_siret, (v) => v],
-    ['cfd', (l) => l.dims.formation_cfd, (v) => v],
-    ['rncp', (l) => l.dims.formation_rncp, (v) => v],
-    ['niveau', (l) => l.dims.niveau, (v) => v],
-    ['domaine', (l) => l.dims.domaine, (v) => v],
-    ['tranche_age', (l) => l.dims.tranche_age, encodeURIComponent],
-    ['sexe', (l) => l.dims.sexe, (v) => v],
-    ['rqth', (l) => String(l.dims.rqth), (v) => v],
-  ];
-  it.each(dims)('filter %s matches the status engine', async (name, key, encode) => {
-    const value = name === 'rqth' ? '1' : frequent(key);
+  // Every filter of the descriptors (streams/facts/descriptors.ts), on its most frequent known value.
+  const filters = FILTER_NAMES.map((name) => {
+    const col = FILTERS[name].column;
+    const unknown = String(NO_DIMENSIONS[col]);
+    return [name, (l: Learner) => String(l.dims[col]), unknown] as const;
+  });
+  it.each(filters)('filter %s matches the status engine', async (name, key, unknown) => {
+    const value = frequent(key, unknown);
     for (const date of ['2024-03-01', TODAY]) {
-      const body = await get(`/api/v1/indicateurs?date=${date}&${name}=${encode(value)}`);
-      expect(counts(body)).toEqual(expectedCounts(fx.ds, dayFromIso(date), (l) => key(l) === value));
+      const body = await get(`/api/v1/indicateurs?date=${date}&${name}=${encodeURIComponent(value)}`);
+      const expected = expectedCounts(fx.ds, dayFromIso(date), (l) => key(l) === value);
+      expect(counts(body)).toEqual(expected);
+      if (date === TODAY) expect(expected.apprenants).toBeGreaterThan(0); // the value selects learners
     }
   });
 
@@ -125,16 +123,11 @@ describe('GET /api/v1/indicateurs', () => {
 });
 
 describe('GET /api/v1/indicateurs/par/{dimension}', () => {
-  const keys: Record<string, (l: Learner) => string> = {
-    region: (l) => l.dims.region,
-    departement: (l) => l.dims.departement,
-    academie: (l) => l.dims.academie,
-    zone_emploi: (l) => l.dims.zone_emploi,
-    organisme: (l) => l.dims.organisme_uai,
-    formation: (l) => l.dims.formation_cfd,
-    niveau: (l) => l.dims.niveau,
-  };
-  it.each(Object.keys(keys))(
+  // Every group-by of the descriptors, keyed on its column.
+  const keys = Object.fromEntries(
+    GROUP_DIMENSION_NAMES.map((g) => [g, (l: Learner) => String(l.dims[GROUP_DIMENSIONS[g]])]),
+  );
+  it.each(GROUP_DIMENSION_NAMES)(
     'par %s matches the status engine, with a total equal to /indicateurs',
     async (dimension) => {
       for (const date of ['2024-02-15', TODAY]) {
@@ -143,6 +136,7 @@ describe('GET /api/v1/indicateurs/par/{dimension}', () => {
           total: Counts;
         };
         const expected = expectedBy(fx.ds, dayFromIso(date), keys[dimension]!);
+        expect(expected.size).toBeGreaterThan(1); // several groups: the dataset has values
         const got = new Map(body.lignes.map((l) => [l.code ?? '', counts(l)]));
         expect(got).toEqual(expected);
         expect(counts(body.total)).toEqual(expectedCounts(fx.ds, dayFromIso(date)));

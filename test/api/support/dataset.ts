@@ -110,6 +110,8 @@ export async function loadDataset(ctx: Context, count: number, seed = 11): Promi
     if (i < count) {
       if (i % 23 === 5) v3.etablissement_formateur_siret = UNKNOWN_SIRET; // organisation not reliable: never counted
       if (i % 31 === 7) v3.apprentissage = false; // school-status pupil sent by mistake: never counted
+      // SIFA type of CFA ("01"…"10"), not sent for one record in seven.
+      if (i % 7 !== 3) v3.type_cfa = String((i % 10) + 1).padStart(2, '0');
     }
     const first = learnerOf(v3, refs);
     appendFacts(rows, factsOf(null, first, 1, today, dataKey));

@@ -92,6 +92,7 @@ export function imageOf(v3: DossierV3, entree: number): DossierApprenant {
     age_entree_formation: ageAt(naissance, entree),
     rqth_apprenant: v3.rqth_apprenant === true,
     apprentissage: v3.apprentissage !== false,
+    type_cfa: str(v3.type_cfa),
   } as DossierApprenant;
 }
 
