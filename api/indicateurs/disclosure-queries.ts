@@ -54,7 +54,12 @@ function sumsAt(upTo: Sql, conds: readonly Sql[], t: number): Sql[] {
 /** Rows matching the request or any of its parents (every row when there is no filter). */
 function scope(conds: readonly Sql[]): Sql[] {
   if (conds.length === 0) return [];
-  return [join(conds.map((_c, i) => and(without(conds, i))), ' OR ')];
+  return [
+    join(
+      conds.map((_c, i) => and(without(conds, i))),
+      ' OR ',
+    ),
+  ];
 }
 
 /**
@@ -80,8 +85,7 @@ export function publicCellsSql(
     ...scope(conds),
   ]);
   const from = table(database, 'effectifs_deltas');
-  if (groupBy === undefined)
-    return sql`SELECT statut, ${sums} FROM ${from} WHERE ${where} GROUP BY statut`;
+  if (groupBy === undefined) return sql`SELECT statut, ${sums} FROM ${from} WHERE ${where} GROUP BY statut`;
   const code = column(GROUP_DIMENSIONS[groupBy]);
   return sql`SELECT ${code} AS code, statut, ${sums} FROM ${from} WHERE ${where} GROUP BY code, statut`;
 }

@@ -162,9 +162,7 @@ export async function publicSeries(
     'series_public',
     publicSeriesSql(database, isoFromDay(fold), isoFromDay(to), filters),
   );
-  const deltas = rows
-    .map((r) => ({ day: dayFromIso(String(r.j)), r }))
-    .sort((a, b) => a.day - b.day);
+  const deltas = rows.map((r) => ({ day: dayFromIso(String(r.j)), r })).sort((a, b) => a.day - b.day);
   // Snapshots of the running sums at every day a point may need: each step and its month's first day.
   const needed = [...new Set(steps.flatMap((s) => [s, monthStart(s)]))].sort((a, b) => a - b);
   const snapshots = new Map<number, Acc>();

@@ -104,7 +104,7 @@ export const parSchema = {
 export const seriesSchema = {
   summary: 'Séries temporelles',
   description:
-    "Les effectifs à chaque pas (jour, semaine, mois) de from à to inclus. Mêmes filtres et rôles que /indicateurs. Public : un pas dont la population compte moins de 100 apprenants et abandons donne la cellule du premier jour de son mois (un point par date publiée).",
+    'Les effectifs à chaque pas (jour, semaine, mois) de from à to inclus. Mêmes filtres et rôles que /indicateurs. Public : un pas dont la population compte moins de 100 apprenants et abandons donne la cellule du premier jour de son mois (un point par date publiée).',
   tags: ['indicateurs'],
   security,
   querystring: {

@@ -138,7 +138,7 @@ const VALUE: Record<FilterName, (l: Learner) => string> = {
   rqth: (l) => String(l.dims.rqth),
 };
 
-let members: Member[] = [];
+const members: Member[] = [];
 function membersAtD(): Member[] {
   if (members.length > 0) return members;
   for (const e of fx.ds.learners) {

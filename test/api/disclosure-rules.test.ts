@@ -49,17 +49,22 @@ describe('randomRound', () => {
 
   it('publishes multiples of 5 within 4 of the count; zeros and multiples of 5 exactly', () => {
     fc.assert(
-      fc.property(fc.nat(500), fc.nat(500), fc.double({ min: 0, max: 0.999999, noNaN: true }), (x, extra, u) => {
-        const n = x + extra;
-        const v = randomRound(x, n, u);
-        expect(v % 5).toBe(0);
-        expect(Math.abs(v - x)).toBeLessThanOrEqual(4);
-        if (x % 5 === 0) expect(v).toBe(x);
-        expect(canPublish(v, x, n)).toBe(true);
-        const { min, max } = preimage(v);
-        expect(x).toBeGreaterThanOrEqual(min);
-        expect(x).toBeLessThanOrEqual(max);
-      }),
+      fc.property(
+        fc.nat(500),
+        fc.nat(500),
+        fc.double({ min: 0, max: 0.999999, noNaN: true }),
+        (x, extra, u) => {
+          const n = x + extra;
+          const v = randomRound(x, n, u);
+          expect(v % 5).toBe(0);
+          expect(Math.abs(v - x)).toBeLessThanOrEqual(4);
+          if (x % 5 === 0) expect(v).toBe(x);
+          expect(canPublish(v, x, n)).toBe(true);
+          const { min, max } = preimage(v);
+          expect(x).toBeGreaterThanOrEqual(min);
+          expect(x).toBeLessThanOrEqual(max);
+        },
+      ),
       { numRuns: 5000 },
     );
   });
