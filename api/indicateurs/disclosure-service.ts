@@ -75,7 +75,7 @@ export async function publicIndicator(
   const day = dayFromIso(date);
   const { days, month } = daysOf(day);
   const parents = namedConditions(filters).length;
-  const rows = await runner.rows<SumRow>('indicateur_public', publicCellsSql(database, days, filters));
+  const rows = await runner.rows<SumRow>('indicateur', publicCellsSql(database, days, filters));
   const at = (t: number) => {
     const acc = emptyAcc(parents);
     for (const r of rows) addRow(acc, r, t);
@@ -110,7 +110,7 @@ export async function publicTable(
   const day = dayFromIso(date);
   const { days, month } = daysOf(day);
   const names = namedConditions(filters).map((c) => c.name);
-  const rows = await runner.rows<SumRow>('par_public', publicCellsSql(database, days, filters, dimension));
+  const rows = await runner.rows<SumRow>('par', publicCellsSql(database, days, filters, dimension));
   const build = (t: number) => {
     const byCode = new Map<string, Acc>();
     const total = emptyAcc(names.length);
@@ -159,7 +159,7 @@ export async function publicSeries(
   const fold = monthStart(from);
   const parents = namedConditions(filters).length;
   const rows = await runner.rows<SumRow>(
-    'series_public',
+    'series',
     publicSeriesSql(database, isoFromDay(fold), isoFromDay(to), filters),
   );
   const deltas = rows.map((r) => ({ day: dayFromIso(String(r.j)), r })).sort((a, b) => a.day - b.day);
