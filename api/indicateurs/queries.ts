@@ -20,6 +20,7 @@ import {
   filterConditions,
   scopeCondition,
   type DimensionColumn,
+  type FilterName,
   type Filters,
   type ScopeRestriction,
 } from '../sql/filters';
@@ -34,6 +35,18 @@ export const GROUP_DIMENSIONS: Readonly<Record<GroupDimension, DimensionColumn>>
   DIMENSIONS.flatMap((d) => (d.groupBy ? [[d.groupBy, d.name]] : [])),
 ) as Record<GroupDimension, DimensionColumn>;
 export const GROUP_DIMENSION_NAMES = Object.keys(GROUP_DIMENSIONS) as GroupDimension[];
+
+/**
+ * Group name → the filter that selects one group (a table row is the table's filters plus this
+ * one): every group-by dimension has a filter.
+ */
+export const GROUP_FILTERS: Readonly<Record<GroupDimension, FilterName>> = Object.fromEntries(
+  DIMENSIONS.flatMap((d) => {
+    if (!d.groupBy) return [];
+    if (!d.filter) throw new Error(`dimension ${d.name}: a group-by needs a filter`);
+    return [[d.groupBy, d.filter.name]];
+  }),
+) as Record<GroupDimension, FilterName>;
 
 /** What restricts a count: the request's filters and the caller's scope. */
 export interface Selection {

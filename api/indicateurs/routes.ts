@@ -8,8 +8,13 @@
  * - GET /indicateurs/national?date → national counters (public route); a filter there is a 400
  *   `FILTRE_NON_ACCEPTE` pointing to /indicateurs with the same filters.
  *
- * Roles: public (statistical secrecy), cfa (its organisations), dreets/ddets/academie (their
- * territory), admin; mission_locale gets 403 except on /national. Any table downloads as CSV/XLSX.
+ * Roles: public (the disclosure control of docs/statistical-disclosure-control.md, through
+ * disclosure-service.ts: cells withheld below 11 learners or with a complement below 11, counts
+ * randomly rounded to base 5 with a cell key, small populations at the first day of the month, no
+ * demographic filter crossed with an organisation or a formation), cfa (its organisations),
+ * dreets/ddets/academie (their territory), admin; these keep exact counts within their scope.
+ * mission_locale gets 403 except on /national, which every role but admin reads as the public
+ * does. Any table downloads as CSV/XLSX.
  */
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Territoires } from '../../streams/referentiels/territoires';
@@ -20,19 +25,13 @@ import { badField } from '../errors';
 import { libelleOf } from '../format/libelles';
 import { sendTable, type Table } from '../format/tables';
 import { dateOrToday, parseDay } from '../params';
-import {
-  COUNT_FIELDS,
-  protectIndicator,
-  protectRows,
-  protectTable,
-  totalOf,
-  unprotected,
-  type Counts,
-  type Published,
-} from '../secrecy';
+import { COUNT_FIELDS, totalOf, unprotected, type Counts, type Published } from '../secrecy';
+import { cellKeySecret } from '../secrecy/cell-key';
+import { refusePublicCrossing } from '../secrecy/disclosure';
 import { FILTER_NAMES, isFilterName, parseFilter, parseFilters, type Filters } from '../sql/filters';
 import type { QueryRunner } from '../sql/runner';
 import type { GroupDimension, Selection } from './queries';
+import { publicIndicator, publicSeries, publicTable } from './disclosure-service';
 import { indicatorAt, indicatorsByAt, series, stepsOf, type Pas } from './service';
 import { indicateursSchema, nationalSchema, parSchema, seriesSchema } from './schemas';
 
@@ -88,11 +87,20 @@ const countColumns = [...COUNT_FIELDS, 'masque'] as const;
 export const indicateursRoutes: FastifyPluginAsync<{ runner: QueryRunner }> = async (app, { runner }) => {
   const { ctx } = app;
   const db = ctx.clickhouse.database;
+  const cellSecret = cellKeySecret(ctx.secrets.dataKey);
 
-  /** The filters and the caller's scope restriction; whether figures are published under secrecy. */
-  const selectionOf = (request: FastifyRequest): { sel: Selection; filters: Filters; secret: boolean } => {
+  /**
+   * The filters and the caller's scope restriction; whether figures are published under the public
+   * disclosure control (then a demographic filter crossed with an organisation or a formation is a
+   * 403 naming it).
+   */
+  const selectionOf = (
+    request: FastifyRequest,
+    dimension?: GroupDimension,
+  ): { sel: Selection; filters: Filters; secret: boolean } => {
     const filters = parseFilters(request.query as Query, ctx.territoires);
     const p: Principal = request.principal;
+    if (p.role === 'public') refusePublicCrossing(filters, dimension);
     return {
       sel: { filters, scope: restrictToScope(p, filters, app.territoryIndex) },
       filters,
@@ -106,13 +114,13 @@ export const indicateursRoutes: FastifyPluginAsync<{ runner: QueryRunner }> = as
     async (request, reply) => {
       const q = request.query as Query;
       const date = dateOrToday('date', q.date, ctx.clock.today());
-      const { sel, secret } = selectionOf(request);
+      const { sel, filters, secret } = selectionOf(request);
       const body = await runner.memo(JSON.stringify(['indicateurs', date, sel, secret]), async () => {
-        const counts = await indicatorAt(runner, db, date, sel);
-        return { date, ...(secret ? protectIndicator(counts) : unprotected(counts)) };
+        if (secret) return publicIndicator(runner, db, cellSecret, date, filters);
+        return { date, ...unprotected(await indicatorAt(runner, db, date, sel)) };
       });
       return sendTable(request, reply, body, () => ({
-        name: `indicateurs-${date}`,
+        name: `indicateurs-${body.date}`,
         columns: ['date', ...countColumns],
         rows: [body],
       }));
@@ -131,11 +139,11 @@ export const indicateursRoutes: FastifyPluginAsync<{ runner: QueryRunner }> = as
       const date = dateOrToday('date', q.date, ctx.clock.today());
       const exact = request.principal.role === 'admin';
       const body = await runner.memo(JSON.stringify(['national', date, exact]), async () => {
-        const counts = await indicatorAt(runner, db, date, { filters: {}, scope: null });
-        return { date, ...(exact ? unprotected(counts) : protectIndicator(counts)) };
+        if (!exact) return publicIndicator(runner, db, cellSecret, date, {});
+        return { date, ...unprotected(await indicatorAt(runner, db, date, { filters: {}, scope: null })) };
       });
       return sendTable(request, reply, body, () => ({
-        name: `indicateurs-national-${date}`,
+        name: `indicateurs-national-${body.date}`,
         columns: ['date', ...countColumns],
         rows: [body],
       }));
@@ -149,23 +157,29 @@ export const indicateursRoutes: FastifyPluginAsync<{ runner: QueryRunner }> = as
       const { dimension } = request.params as { dimension: GroupDimension };
       const q = request.query as Query;
       const date = dateOrToday('date', q.date, ctx.clock.today());
-      const { sel, secret } = selectionOf(request);
+      const { sel, filters, secret } = selectionOf(request, dimension);
       const body = await runner.memo(JSON.stringify(['par', date, dimension, sel, secret]), async () => {
-        const groups = await indicatorsByAt(runner, db, date, dimension, sel);
-        const counts: Counts[] = groups.map((g) => g.counts);
-        const total = totalOf(counts);
-        const published: { rows: Published[]; total: Published } = secret
-          ? protectTable(counts, total)
-          : { rows: counts.map(unprotected), total: unprotected(total) };
-        const lignes = groups.map((g, i) => ({
+        let published: { date: string; rows: { code: string; published: Published }[]; total: Published };
+        if (secret) {
+          published = await publicTable(runner, db, cellSecret, date, dimension, filters);
+        } else {
+          const groups = await indicatorsByAt(runner, db, date, dimension, sel);
+          const counts: Counts[] = groups.map((g) => g.counts);
+          published = {
+            date,
+            rows: groups.map((g) => ({ code: g.code, published: unprotected(g.counts) })),
+            total: unprotected(totalOf(counts)),
+          };
+        }
+        const lignes = published.rows.map((g) => ({
           code: g.code === '' ? null : g.code,
           libelle: libelleOf(dimension, g.code, ctx.organismes),
-          ...published.rows[i]!,
+          ...g.published,
         }));
-        return { date, dimension, lignes, total: published.total };
+        return { date: published.date, dimension, lignes, total: published.total };
       });
       return sendTable(request, reply, body, (): Table => ({
-        name: `indicateurs-par-${dimension}-${date}`,
+        name: `indicateurs-par-${dimension}-${body.date}`,
         columns: ['code', 'libelle', ...countColumns],
         rows: [...body.lignes, { code: 'total', libelle: null, ...body.total }],
       }));
@@ -186,18 +200,15 @@ export const indicateursRoutes: FastifyPluginAsync<{ runner: QueryRunner }> = as
           'pas',
           `plus de ${MAX_POINTS} points : choisissez un pas plus long ou une période plus courte`,
         );
-      const { sel, secret } = selectionOf(request);
+      const { sel, filters, secret } = selectionOf(request);
       const body = await runner.memo(JSON.stringify(['series', from, to, pas, sel, secret]), async () => {
-        const points = await series(runner, db, isoFromDay(from), isoFromDay(to), pas, sel);
-        const published = secret
-          ? protectRows(points.map((p) => p.counts))
-          : points.map((p) => unprotected(p.counts));
-        return {
-          from: isoFromDay(from),
-          to: isoFromDay(to),
-          pas,
-          points: points.map((p, i) => ({ date: p.date, ...published[i]! })),
-        };
+        const points = secret
+          ? await publicSeries(runner, db, cellSecret, from, to, pas, filters)
+          : (await series(runner, db, isoFromDay(from), isoFromDay(to), pas, sel)).map((p) => ({
+              date: p.date,
+              ...unprotected(p.counts),
+            }));
+        return { from: isoFromDay(from), to: isoFromDay(to), pas, points };
       });
       return sendTable(request, reply, body, () => ({
         name: `indicateurs-series-${pas}-${body.from}-${body.to}`,

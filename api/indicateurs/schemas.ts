@@ -13,7 +13,11 @@ export const dateProperty = (description: string) =>
 
 const count = (description: string) => ({ type: ['integer', 'null'], description }) as const;
 
-/** The published counters of one row (null when hidden by statistical secrecy). */
+/**
+ * The published counters of one row: exact for authenticated roles within their scope; for the
+ * public (docs/statistical-disclosure-control.md), multiples of 5 (random rounding keyed by the
+ * population), or null for every counter when the cell is withheld.
+ */
 export const countsProperties = {
   apprenants: count('apprentis + inscrits + rupturants'),
   apprentis: count('statut APPRENTI ou FIN_DE_FORMATION à la date'),
@@ -23,7 +27,8 @@ export const countsProperties = {
   masque: {
     type: 'array',
     items: { type: 'string', enum: [...COUNT_FIELDS] },
-    description: 'compteurs non diffusés (secret statistique : valeur de 1 à 4, ou masquage secondaire)',
+    description:
+      "compteurs non diffusés (secret statistique, public : moins de 11 apprenants et abandons dans la cellule, ou complément d'un filtre de 1 à 10)",
   },
 } as const;
 const countsRequired = [...COUNT_FIELDS, 'masque'];
@@ -35,7 +40,7 @@ const security: { [label: string]: string[] }[] = [{ bearerAuth: [] }, {}];
 export const indicateursSchema = {
   summary: 'Indicateurs à une date',
   description:
-    "Effectifs à la date (défaut : aujourd'hui) selon les statuts calculés (status-rules.md). Rôles : public (secret statistique), cfa (ses organismes), dreets/ddets/academie (leur territoire), admin. CSV/XLSX : format= ou Accept.",
+    "Effectifs à la date (défaut : aujourd'hui) selon les statuts calculés (status-rules.md). Rôles : public (secret statistique : effectifs arrondis aléatoirement à un multiple de 5, cellule non diffusée sous 11 apprenants ou si le complément d'un filtre compte de 1 à 10, population de moins de 100 donnée au premier jour du mois — la date de la réponse le dit —, filtres sexe / tranche_age / rqth non croisés avec un organisme ou une formation : 403 CROISEMENT_NON_PUBLIC), cfa (ses organismes), dreets/ddets/academie (leur territoire), admin : effectifs exacts dans le périmètre. CSV/XLSX : format= ou Accept.",
   tags: ['indicateurs'],
   security,
   querystring: {
@@ -60,7 +65,7 @@ export const indicateursSchema = {
 export const parSchema = {
   summary: 'Indicateurs par groupe',
   description:
-    'Une ligne par valeur de la dimension (code vide : inconnu), et la ligne total. Mêmes filtres et rôles que /indicateurs.',
+    "Une ligne par valeur de la dimension (code vide : inconnu), et la ligne total. Mêmes filtres et rôles que /indicateurs. Public : chaque ligne est la cellule de /indicateurs avec le filtre du groupe (mêmes valeurs), arrondie indépendamment (le total n'est pas la somme des lignes) ; le tableau entier est au premier jour du mois dès qu'une cellule compte moins de 100 apprenants et abandons.",
   tags: ['indicateurs'],
   security,
   params: {
@@ -99,7 +104,7 @@ export const parSchema = {
 export const seriesSchema = {
   summary: 'Séries temporelles',
   description:
-    'Les effectifs à chaque pas (jour, semaine, mois) de from à to inclus. Mêmes filtres et rôles que /indicateurs.',
+    'Les effectifs à chaque pas (jour, semaine, mois) de from à to inclus. Mêmes filtres et rôles que /indicateurs. Public : un pas dont la population compte moins de 100 apprenants et abandons donne la cellule du premier jour de son mois (un point par date publiée).',
   tags: ['indicateurs'],
   security,
   querystring: {
@@ -138,7 +143,8 @@ export const seriesSchema = {
 
 export const nationalSchema = {
   summary: 'Indicateurs nationaux (public)',
-  description: 'Effectifs nationaux à la date, sous secret statistique pour tous les rôles sauf admin.',
+  description:
+    'Effectifs nationaux à la date, sous le secret statistique du public (arrondis à un multiple de 5) pour tous les rôles sauf admin.',
   tags: ['indicateurs'],
   security,
   querystring: {

@@ -73,8 +73,11 @@ describe('CSV', () => {
   it('par/departement (public, with hidden counts) parses back to the JSON rows and the total', async () => {
     const json = (await fx.get('/api/v1/indicateurs/par/departement')).json();
     const a = await fx.get('/api/v1/indicateurs/par/departement?format=csv');
+    // The public table is dated by the date it is published at (the month's first day when one of
+    // its cells is under 100 learners: docs/statistical-disclosure-control.md).
+    expect(json.date).toBe('2025-03-01');
     expect(a.headers.get('content-disposition')).toMatch(
-      /^attachment; filename="indicateurs-par-departement-2025-03-15\.csv"$/,
+      /^attachment; filename="indicateurs-par-departement-2025-03-01\.csv"$/,
     );
     const columns = [
       'code',

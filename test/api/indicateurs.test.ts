@@ -9,6 +9,8 @@ import { COUNT_FIELDS, type Counts } from '../../api/secrecy';
 import { GROUP_DIMENSION_NAMES, GROUP_DIMENSIONS } from '../../api/indicateurs/queries';
 import { FILTER_NAMES, FILTERS } from '../../api/sql/filters';
 import { NO_DIMENSIONS } from '../../streams/facts/dimensions';
+import { canPublish } from '../../api/secrecy/cell-key';
+import { SEUIL_POPULATION, populationOf } from '../../api/secrecy/disclosure';
 import type { Learner } from './support/facts';
 import { apiFixture, bearer, TODAY, type ApiFixture } from './support/app';
 import { CFD_TEMPS, counted, expectedBy, expectedCounts } from './support/dataset';
@@ -217,32 +219,47 @@ describe('GET /api/v1/indicateurs/series', () => {
 });
 
 describe('GET /api/v1/indicateurs/national', () => {
-  it('is public and equals the national indicators (secrecy applied)', async () => {
+  it('is public and gives the national indicators under the public disclosure control (rounded to 5)', async () => {
     const body = await get('/api/v1/indicateurs/national', {});
     const expected = expectedCounts(fx.ds, dayFromIso(TODAY));
-    for (const f of COUNT_FIELDS) if (body[f] !== null) expect(body[f]).toBe(expected[f]);
-    expect(body.apprenants).toBe(expected.apprenants);
+    expect(body.date).toBe(TODAY); // a large population keeps its daily figure
+    expect(body.masque).toEqual([]);
+    for (const f of COUNT_FIELDS) {
+      expect((body[f] as number) % 5).toBe(0);
+      expect(Math.abs((body[f] as number) - expected[f])).toBeLessThanOrEqual(4);
+      expect(canPublish(body[f] as number, expected[f], populationOf(expected))).toBe(true);
+    }
   });
 });
 
 describe('public role', () => {
-  it('gets the same figures as admin, except counts from 1 to 4 hidden (and secondary cells)', async () => {
+  // Before issue 11 the public got admin's exact figures with 1–4 hidden; now (docs/
+  // statistical-disclosure-control.md) a cell under 11 learners is withheld whole, every other
+  // count is a multiple of 5 within 4 of the exact one, and the table is at the month's first day
+  // when one of its cells is under 100.
+  it("gets admin's figures at the published date, rounded to 5, cells under 11 learners withheld", async () => {
     const pub = (await get('/api/v1/indicateurs/par/departement', {})) as {
+      date: string;
       lignes: (Counts & { code: string; masque: string[] })[];
     };
-    const exact = (await get('/api/v1/indicateurs/par/departement')) as {
+    expect(pub.date).toBe('2025-03-01'); // ~100 départements for 2,000 learners: most are small
+    const exact = (await get(`/api/v1/indicateurs/par/departement?date=${pub.date}`)) as {
       lignes: (Counts & { code: string })[];
     };
     expect(pub.lignes.map((l) => l.code)).toEqual(exact.lignes.map((l) => l.code));
-    let hidden = 0;
+    let withheld = 0;
     pub.lignes.forEach((l, i) => {
-      for (const f of COUNT_FIELDS) {
-        const v = exact.lignes[i]![f];
-        if (v >= 1 && v <= 4) expect(l[f]).toBeNull();
-        if (l[f] === null) hidden++;
-        else expect(l[f]).toBe(v);
+      const e = exact.lignes[i]!;
+      const n = populationOf(e);
+      if (n < SEUIL_POPULATION) {
+        expect(l.masque).toEqual([...COUNT_FIELDS]);
+        withheld++;
+        return;
       }
+      expect(l.masque).toEqual([]);
+      for (const f of COUNT_FIELDS) expect(canPublish(l[f], e[f], n)).toBe(true);
     });
-    expect(hidden).toBeGreaterThan(0); // 2,000 learners over ~100 départements: small counts exist
+    expect(withheld).toBeGreaterThan(0); // 2,000 learners over ~100 départements: small ones exist
+    expect(withheld).toBeLessThan(pub.lignes.length);
   });
 });

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../../api/app';
 import { signToken, type TokenRequest } from '../../../api/auth/tokens';
 import { createTestPlatform, SHARED_DATA, type TestPlatform } from '../../support/platform';
-import { loadDataset, type Dataset } from './dataset';
+import { loadDataset, type Dataset, type ExtraRecords } from './dataset';
 
 /** "Today" of the API tests (TDB_CLOCK). */
 export const TODAY = '2025-03-15';
@@ -44,13 +44,14 @@ export interface ApiFixture {
  * createTestPlatform, tried up to three times: creating a namespace's topics can fail transiently
  * while other test files create and delete theirs on the same broker.
  */
-async function platformWithRetry(): Promise<TestPlatform> {
+async function platformWithRetry(env: Record<string, string> = {}): Promise<TestPlatform> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await createTestPlatform({
         TDB_CLOCK: TODAY,
         TDB_ORGANISMES_CSV: `${SHARED_DATA}/organismes.csv`,
         TDB_ZONES_EMPLOI_CSV: `${SHARED_DATA}/zones-emploi-communes.csv`,
+        ...env,
       });
     } catch (err) {
       if (attempt >= 3) throw err;
@@ -58,10 +59,17 @@ async function platformWithRetry(): Promise<TestPlatform> {
   }
 }
 
-export async function apiFixture(count: number, opts: { seed?: number } = {}): Promise<ApiFixture> {
-  const platform = await platformWithRetry();
+/**
+ * `env` overrides settings of the test platform (e.g. a fixed TDB_DATA_KEY, so that the public
+ * cell keys, derived from it, are the same on every run); `extra` adds records to the dataset.
+ */
+export async function apiFixture(
+  count: number,
+  opts: { seed?: number; env?: Record<string, string>; extra?: ExtraRecords } = {},
+): Promise<ApiFixture> {
+  const platform = await platformWithRetry(opts.env);
   const { ctx } = platform;
-  const ds = await loadDataset(ctx, count, opts.seed);
+  const ds = await loadDataset(ctx, count, opts.seed, opts.extra);
   // No result cache: tests compare each answer with the data as written.
   const app = await buildApp(ctx, { logger: false, queryCacheTtlMs: 0 });
   const base = await app.listen({ host: '127.0.0.1', port: 0 });

@@ -78,11 +78,19 @@ function updated(v3: DossierV3): DossierV3 {
   return d;
 }
 
+/** Records a test adds to the generated ones (written as version 1, never updated), given those. */
+export type ExtraRecords = (ctx: Context, generated: readonly DossierV3[]) => DossierV3[];
+
 /**
- * Generates `count` records (plus the handcrafted ones), writes their facts (versions 1 and, for
- * some, 2) into the context's namespace, and returns the records' final state.
+ * Generates `count` records (plus the handcrafted ones, and `extra`'s), writes their facts
+ * (versions 1 and, for some, 2) into the context's namespace, and returns the records' final state.
  */
-export async function loadDataset(ctx: Context, count: number, seed = 11): Promise<Dataset> {
+export async function loadDataset(
+  ctx: Context,
+  count: number,
+  seed = 11,
+  extra?: ExtraRecords,
+): Promise<Dataset> {
   const today = ctx.clock.today();
   const refs: Refs = { territoires: ctx.territoires, organismes: ctx.organismes };
   const dataKey = ctx.secrets.dataKey;
@@ -99,6 +107,7 @@ export async function loadDataset(ctx: Context, count: number, seed = 11): Promi
     }),
   ];
   v3s.push(handcrafted(v3s[0]!, '2024-08-01'), handcrafted(v3s[1]!, '2024-12-01'));
+  if (extra) v3s.push(...extra(ctx, v3s.slice(0, count)));
   const focus = focusOrganismes(ctx.organismes);
   v3s.forEach((v3, i) => {
     const f = i < count && i % 10 < focus.length ? focus[i % 10]! : undefined;
