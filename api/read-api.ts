@@ -11,6 +11,8 @@ import { apprenantsRoutes } from './apprenants/routes';
 import { useApiErrors } from './errors';
 import { indicateursRoutes } from './indicateurs/routes';
 import { organismesRoutes } from './organismes/routes';
+import { suiviRoutes } from './organismes/suivi';
+import { territoireRoutes } from './organismes/territoire';
 import { parseDay } from './params';
 import { checkQuery, type QueryValueCheck } from './query-check';
 import { FILTER_NAMES, parseFilter } from './sql/filters';
@@ -48,4 +50,6 @@ export const readApi: FastifyPluginAsync<ReadApiOptions> = async (app, opts) => 
   await app.register(indicateursRoutes, { runner });
   await app.register(apprenantsRoutes, { runner });
   await app.register(organismesRoutes, { runner });
+  await app.register(suiviRoutes, { runner });
+  await app.register(territoireRoutes, { runner });
 };
