@@ -112,7 +112,11 @@ export async function startDashboardPlatform(
     async close() {
       for (const c of children) if (c.child.exitCode === null) c.child.kill('SIGTERM');
       await Promise.all(
-        children.map((c) => Promise.race([c.exited, new Promise((r) => setTimeout(r, 20_000))])),
+        children.map(async (c) => {
+          let timer: NodeJS.Timeout | undefined;
+          await Promise.race([c.exited, new Promise((r) => (timer = setTimeout(r, 20_000)))]);
+          clearTimeout(timer);
+        }),
       );
       await app.close();
       await platform!.cleanup();

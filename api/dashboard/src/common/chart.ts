@@ -36,12 +36,13 @@ export function drawChart(
   labels: string[],
   series: ChartSeries[],
   description: string,
+  colours: readonly string[] = SERIES_COLOURS,
 ): echarts.ECharts {
   const chart = echarts.getInstanceByDom(el) ?? echarts.init(el, undefined, { renderer: 'svg' });
   chart.setOption(
     {
       aria: { enabled: true, label: { description } },
-      color: SERIES_COLOURS,
+      color: [...colours],
       animation: false,
       textStyle: { fontFamily: 'Marianne, arial, sans-serif' },
       tooltip: {

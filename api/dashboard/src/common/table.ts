@@ -23,6 +23,8 @@ export interface TableOptions<R> {
   onRow?(row: R): void;
   /** Shown instead of an empty body. */
   empty?: string;
+  /** Cells wrap their text (tables of sentences); numbers tables stay on one line. */
+  multiline?: boolean;
   /** Caption visible (default) or only for screen readers. */
   hiddenCaption?: boolean;
 }
@@ -39,9 +41,12 @@ export function table<R>(o: TableOptions<R>): TemplateResult {
           : html`<td class=${c.numeric ? 'tdb-nombre' : nothing}>${c.value(r)}</td>`,
       )}
     </tr>`;
-  return html`<div class="fr-table fr-table--bordered" id=${`${o.id}-composant`}>
+  return html`<div
+    class=${`fr-table fr-table--bordered${o.multiline ? ' fr-table--multiline' : ''}`}
+    id=${`${o.id}-composant`}
+  >
     <div class="fr-table__wrapper">
-      <div class="fr-table__container">
+      <div class="fr-table__container" tabindex="0" role="region" aria-label=${o.caption}>
         <div class="fr-table__content">
           <table id=${o.id}>
             <caption class=${o.hiddenCaption ? 'tdb-sr' : nothing}>

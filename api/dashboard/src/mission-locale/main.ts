@@ -315,6 +315,7 @@ function listSection(v: View): TemplateResult {
     rowClass: (a) =>
       `${a.alerte_id === v.choisie ? 'tdb-ligne-choisie' : ''} ${v.nouvelles.has(a.alerte_id) ? 'tdb-nouveau' : ''}`,
     empty: 'Aucune alerte ouverte pour votre Mission Locale.',
+    multiline: true,
   })}
   ${
     v.liste.total > v.liste.alertes.length

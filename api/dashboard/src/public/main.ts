@@ -554,7 +554,12 @@ const secrecyNotice = html`<div class="fr-callout fr-mb-4w" id="secret-statistiq
 function refresh(): void {
   const s = state;
   const d = data;
-  const ready = d.now !== undefined && d.carte !== undefined && d.series !== undefined;
+  const ready =
+    d.now !== undefined &&
+    d.before !== undefined &&
+    d.carte !== undefined &&
+    d.series !== undefined &&
+    (s.tableau === s.carte || d.tableau !== undefined);
   show(
     html`<p class="fr-text--lead">
         Effectifs de l’apprentissage au <strong>${jour(s.date)}</strong> : ${selectionText(s)}.
