@@ -200,7 +200,7 @@ describe('CFA page', () => {
     expect(text).toContain('date_fin_formation');
     expect(text).toContain('antérieure');
     expect(text).toContain('la date de fin de formation doit suivre la date d’entrée');
-    expect(await page.locator('#titre-rejets + p').innerText()).toContain('1 dossier refusé');
+    expect(await page.locator('#rejets-section > p').first().innerText()).toContain('1 dossier refusé');
 
     const batches = await page.locator('#lots tbody tr').count();
     expect(batches).toBeGreaterThanOrEqual(1);
@@ -255,5 +255,114 @@ describe('operator page', () => {
     );
     await checkPage(page, `operateur-${name}`);
     await context.close();
+  });
+});
+
+describe('read routes added for the pages', () => {
+  const get = (path: string, token?: string) =>
+    fetch(dp.base + path, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+
+  test('/organismes/{uai}/rejets and /lots: own organisation or territory only; field, reason, fix', async () => {
+    const own = dp.token({ role: 'cfa', scope: [ORG.uai] });
+    const otherCfa = dp.token({ role: 'cfa', scope: [stopped.uai] });
+    expect((await get(`/api/v1/organismes/${ORG.uai}/rejets`)).status).toBe(401);
+    const refused = await get(`/api/v1/organismes/${ORG.uai}/rejets`, otherCfa);
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toMatchObject({ code: 'HORS_PERIMETRE', champ: 'uai' });
+    expect(
+      (
+        await get(
+          `/api/v1/organismes/${ORG.uai}/rejets`,
+          dp.token({ role: 'mission_locale', scope: [PARIS] }),
+        )
+      ).status,
+    ).toBe(403);
+    expect(
+      (await get(`/api/v1/organismes/${ORG.uai}/rejets`, dp.token({ role: 'ddets', scope: ['13'] }))).status,
+    ).toBe(403);
+    const r = await get(
+      `/api/v1/organismes/${ORG.uai}/rejets?jours=30`,
+      dp.token({ role: 'ddets', scope: ['01'] }),
+    );
+    expect(r.status).toBe(200);
+    const body = (await r.json()) as {
+      total: number;
+      par_jour: { jour: string; rejets: number }[];
+      rejets: {
+        emplacement: string;
+        erreurs: { code: string; champ: string; raison: string; correction: string }[];
+      }[];
+    };
+    expect(body.total).toBe(1);
+    expect(body.par_jour).toEqual([{ jour: TODAY, rejets: 1 }]);
+    expect(body.rejets[0]!.erreurs).toEqual([
+      expect.objectContaining({
+        code: 'FIN_AVANT_ENTREE',
+        champ: 'date_fin_formation',
+        correction: expect.stringContaining('date de fin'),
+      }),
+    ]);
+    const csv = await (await get(`/api/v1/organismes/${ORG.uai}/rejets?format=csv`, own)).text();
+    expect(csv.split('\n')[0]).toContain('champ');
+    expect(csv).toContain('date_fin_formation');
+    // The other organisation has no rejected item: nothing of ORG's shows there.
+    const theirs = await (await get(`/api/v1/organismes/${stopped.uai}/rejets`, otherCfa)).json();
+    expect(theirs).toMatchObject({ total: 0, rejets: [], par_jour: [] });
+
+    const lots = (await (await get(`/api/v1/organismes/${ORG.uai}/lots?n=1`, own)).json()) as {
+      lots: { recus: number }[];
+    };
+    expect(lots.lots).toHaveLength(1);
+    expect((await get(`/api/v1/organismes/${ORG.uai}/lots`, otherCfa)).status).toBe(403);
+    const bad = await get(`/api/v1/organismes/0010070X/lots`, own);
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ champ: 'uai' });
+  });
+
+  test('/organismes/transmissions: territorial roles and admin; a département outside the scope is a 403 naming it', async () => {
+    expect((await get('/api/v1/organismes/transmissions')).status).toBe(401);
+    expect(
+      (await get('/api/v1/organismes/transmissions', dp.token({ role: 'cfa', scope: [ORG.uai] }))).status,
+    ).toBe(403);
+    const ddets = dp.token({ role: 'ddets', scope: ['01'] });
+    const outside = await get('/api/v1/organismes/transmissions?departement=69', ddets);
+    expect(outside.status).toBe(403);
+    expect(await outside.json()).toMatchObject({ code: 'HORS_PERIMETRE', champ: 'departement' });
+    const own = (await (await get('/api/v1/organismes/transmissions', ddets)).json()) as {
+      organismes: { uai: string; etat: string }[];
+    };
+    expect(own.organismes.map((o) => [o.uai, o.etat])).toEqual([[ORG.uai, 'transmet']]);
+    const admin = dp.token({ role: 'admin', scope: [] });
+    const arretes = (await (await get('/api/v1/organismes/transmissions?etat=arrete', admin)).json()) as {
+      organismes: { uai: string; derniere_transmission: string; jours_sans_transmission: number }[];
+    };
+    expect(arretes.organismes).toEqual([
+      expect.objectContaining({ uai: stopped.uai, jours_sans_transmission: 23 }),
+    ]);
+    expect(arretes.organismes[0]!.derniere_transmission.slice(0, 10)).toBe(STOPPED_ON);
+    // A threshold of 30 days: it still transmits.
+    const lenient = (await (
+      await get('/api/v1/organismes/transmissions?seuil_jours=30&etat=arrete', admin)
+    ).json()) as {
+      organismes: unknown[];
+    };
+    expect(lenient.organismes).toEqual([]);
+    const docs = (await (await get('/docs/json')).json()) as { paths: Record<string, unknown> };
+    for (const p of [
+      '/api/v1/organismes/transmissions',
+      '/api/v1/organismes/{uai}/rejets',
+      '/api/v1/organismes/{uai}/lots',
+    ])
+      expect(Object.keys(docs.paths)).toContain(p);
+  });
+
+  test('the pages are served with a strict Content-Security-Policy and the platform date; / leads to them', async () => {
+    const res = await get('/tableau-de-bord/cfa');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(await res.text()).toContain(`<meta name="tdb-date" content="${TODAY}">`);
+    const root = await fetch(`${dp.base}/`, { redirect: 'manual' });
+    expect(root.status).toBe(302);
+    expect(root.headers.get('location')).toBe('/tableau-de-bord/');
   });
 });

@@ -192,7 +192,7 @@ function transmissions(v: View): TemplateResult {
         last
           ? alert(
               t.jours_sans_transmission !== null && t.jours_sans_transmission > 7 ? 'warning' : 'info',
-              `Dernier envoi le ${instant(last.received_at)} (${last.erp || last.connector}) : ${nombre(last.recus)} dossiers reçus, ${nombre(last.acceptes)} acceptés, ${nombre(last.rejetes)} refusés.${t.jours_sans_transmission ? ` Aucun envoi depuis ${t.jours_sans_transmission} jour${t.jours_sans_transmission > 1 ? 's' : ''}.` : ''}`,
+              `Dernier envoi le ${instant(last.received_at)} (${last.erp || last.connector}) : ${nombre(last.recus)} dossiers reçus, ${nombre(last.acceptes)} accepté${last.acceptes > 1 ? 's' : ''}, ${nombre(last.rejetes)} refusé${last.rejetes > 1 ? 's' : ''}.${t.jours_sans_transmission ? ` Aucun envoi depuis ${t.jours_sans_transmission} jour${t.jours_sans_transmission > 1 ? 's' : ''}.` : ''}`,
             )
           : alert('warning', 'Aucun envoi reçu de cet organisme pour l’instant.')
       }
@@ -403,7 +403,13 @@ function render(): void {
     html`${sessionBar(PAGE, v.session, () => signIn())}${choose}
       <p class="fr-text--lead">${v.nom ? `${v.nom} — ` : ''}UAI ${v.uai}</p>
       ${section('titre-transmissions', 'Mes envois', transmissions(v))}
-      ${section('titre-rejets', 'Dossiers refusés, et comment les corriger', rejets(v))}
+      ${section(
+        'titre-rejets',
+        'Dossiers refusés, et comment les corriger',
+        html`<div id="rejets-section" data-etat=${v.rejets === undefined ? 'chargement' : 'pret'}>
+          ${rejets(v)}
+        </div>`,
+      )}
       ${section('titre-indicateurs', `Mes effectifs au ${jour(platformToday())}`, indicateurs(v))}
       ${section('titre-apprenants', 'Mes apprenants', liste(v))}`,
     v.transmission !== undefined && v.indicateurs !== undefined ? 'pret' : 'chargement',

@@ -18,6 +18,8 @@ export function show(t: TemplateResult, state: 'chargement' | 'pret' | 'erreur' 
   render(t, el);
   el.setAttribute('aria-busy', state === 'chargement' ? 'true' : 'false');
   el.dataset.etat = state;
+  // When the numbers are first shown (read by bench/dashboard.bench.ts: first meaningful paint).
+  if (state === 'pret' && performance.getEntriesByName('tdb-pret').length === 0) performance.mark('tdb-pret');
 }
 
 let live: HTMLElement | undefined;
