@@ -15,6 +15,7 @@
  * Hashed names let the plugin cache assets for a year; HTML pages are never cached.
  */
 import fs from 'node:fs';
+import zlib from 'node:zlib';
 import path from 'node:path';
 import { build, type Metafile } from 'esbuild';
 import { parse } from 'csv-parse/sync';
@@ -161,6 +162,17 @@ export async function buildDashboard(opts: { quiet?: boolean } = {}): Promise<vo
   const dsfrJs = 'dsfr.module.min.js';
   fs.copyFileSync(path.join(DSFR, dsfrJs), path.join(assets, dsfrJs));
   fs.copyFileSync(path.join(DSFR, 'favicon', 'favicon.svg'), path.join(assets, 'favicon.svg'));
+  // Compressed copies, served instead when the browser accepts them (@fastify/static preCompressed).
+  for (const file of fs.readdirSync(assets, { recursive: true, withFileTypes: true })) {
+    if (!file.isFile() || !/\.(js|css|svg)$/.test(file.name)) continue;
+    const full = path.join(file.parentPath, file.name);
+    const data = fs.readFileSync(full);
+    fs.writeFileSync(
+      `${full}.br`,
+      zlib.brotliCompressSync(data, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 9 } }),
+    );
+    fs.writeFileSync(`${full}.gz`, zlib.gzipSync(data, { level: 9 }));
+  }
   const cssOut = outputOf(meta, css, assets);
   for (const [i, page] of PAGES.entries())
     fs.writeFileSync(

@@ -62,6 +62,7 @@ export async function dashboardPlugin(app: FastifyInstance, opts: DashboardOptio
     index: false,
     wildcard: true,
     immutable: true,
+    preCompressed: true,
     maxAge: '365d',
   });
 

@@ -140,6 +140,7 @@ test('the figures on the page are the public API’s: key figures, change over a
   );
   await page.locator('#series-donnees summary').click();
   expect((await tableRows(page, 'table-series')).map((r) => r.counts)).toEqual(series.points.map(countsOf));
+  await page.locator('#graphique-series svg path').first().waitFor({ state: 'attached' });
   expect(await page.locator('#graphique-series svg path').count()).toBeGreaterThan(5);
   await context.close();
 });

@@ -8,11 +8,13 @@
  */
 import { html, nothing, type TemplateResult } from 'lit-html';
 import { ApiFailure, downloadWithToken, getJson, query } from '../common/api';
-import { drawChart } from '../common/chart';
 import { cell, COUNTER_LABELS, COUNTERS, instant, jour, nombre, type Counts } from '../common/format';
 import { platformToday, show } from '../common/page';
 import { loadSession, refusal, sessionBar, signInForm, type Session } from '../common/session';
 import { alert, counterColumns, table, type Column } from '../common/table';
+
+/** ECharts is loaded on its own, in parallel with the API calls: the numbers do not wait for it. */
+const charts = import('../common/chart');
 
 const PAGE = 'cfa';
 
@@ -425,16 +427,18 @@ function render(): void {
       return byDay.get(iso) ?? { jour: iso, acceptes: 0, rejetes: 0 };
     });
     if (el)
-      drawChart(
-        el,
-        'bar',
-        days.map((d) => `${d.jour.slice(8, 10)}/${d.jour.slice(5, 7)}`),
-        [
-          { name: 'Acceptés', values: days.map((d) => d.acceptes) },
-          { name: 'Refusés', values: days.map((d) => d.rejetes) },
-        ],
-        'Dossiers acceptés et refusés par jour.',
-        ['#000091', '#ce0500'],
+      void charts.then(({ drawChart }) =>
+        drawChart(
+          el,
+          'bar',
+          days.map((d) => `${d.jour.slice(8, 10)}/${d.jour.slice(5, 7)}`),
+          [
+            { name: 'Acceptés', values: days.map((d) => d.acceptes) },
+            { name: 'Refusés', values: days.map((d) => d.rejetes) },
+          ],
+          'Dossiers acceptés et refusés par jour.',
+          ['#000091', '#ce0500'],
+        ),
       );
   }
 }

@@ -48,10 +48,14 @@ const ETATS: Record<Etat, { label: string; badge: string }> = {
 };
 const SEUILS = [7, 15, 30, 60];
 
+/** Organisations listed per page (an admin sees thousands). */
+const PAR_PAGE = 100;
+
 interface View {
   session: Session;
   seuil: number;
   etat: Etat | '';
+  page: number;
   data?: Reponse | ApiFailure;
 }
 let view: View | null = null;
@@ -60,7 +64,7 @@ function start(session: Session): void {
   const p = new URLSearchParams(location.search);
   const seuil = SEUILS.includes(Number(p.get('seuil_jours'))) ? Number(p.get('seuil_jours')) : 7;
   const etat = (['transmet', 'arrete', 'non_fiable'] as const).find((e) => e === p.get('etat')) ?? '';
-  view = { session, seuil, etat };
+  view = { session, seuil, etat, page: 1 };
   load();
 }
 
@@ -121,6 +125,13 @@ function content(v: View, d: Reponse): TemplateResult {
       b.jours_sans_transmission - a.jours_sans_transmission ||
       a.uai.localeCompare(b.uai),
   );
+  const pages = Math.max(1, Math.ceil(sorted.length / PAR_PAGE));
+  const page = Math.min(v.page, pages);
+  const goTo = (n: number) => () => {
+    v.page = n;
+    render();
+    document.getElementById('titre-organismes')?.scrollIntoView();
+  };
   const orgColumns: Column<Organisme>[] = [
     {
       label: 'Organisme',
@@ -193,7 +204,44 @@ function content(v: View, d: Reponse): TemplateResult {
           </button>
         </div>
       </div>
-      ${table({ id: 'organismes', caption: `${nombre(sorted.length)} organisme${sorted.length > 1 ? 's' : ''}, ceux qui ont cessé de transmettre d’abord`, columns: orgColumns, rows: sorted, rowHeader: true, multiline: true, empty: 'Aucun organisme dans cet état.' })}
+      ${table({
+        id: 'organismes',
+        caption: `${nombre(sorted.length)} organisme${sorted.length > 1 ? 's' : ''}, ceux qui ont cessé de transmettre d’abord${pages > 1 ? ` — page ${page} sur ${pages}` : ''}`,
+        columns: orgColumns,
+        rows: sorted.slice((page - 1) * PAR_PAGE, page * PAR_PAGE),
+        rowHeader: true,
+        multiline: true,
+        empty: 'Aucun organisme dans cet état.',
+      })}
+      ${
+        pages > 1
+          ? html`<nav role="navigation" class="fr-pagination" aria-label="Pages de la liste des organismes">
+              <ul class="fr-pagination__list">
+                <li>
+                  <button
+                    class="fr-pagination__link fr-pagination__link--prev fr-pagination__link--lg-label"
+                    type="button"
+                    ?disabled=${page <= 1}
+                    @click=${goTo(page - 1)}
+                  >
+                    Page précédente
+                  </button>
+                </li>
+                <li><span class="fr-pagination__link" aria-current="page">${page} / ${pages}</span></li>
+                <li>
+                  <button
+                    class="fr-pagination__link fr-pagination__link--next fr-pagination__link--lg-label"
+                    type="button"
+                    ?disabled=${page >= pages}
+                    @click=${goTo(page + 1)}
+                  >
+                    Page suivante
+                  </button>
+                </li>
+              </ul>
+            </nav>`
+          : nothing
+      }
     </section>`;
 }
 

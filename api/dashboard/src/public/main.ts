@@ -13,7 +13,6 @@
 import territoires from 'virtual:territoires';
 import { html, nothing, type TemplateResult } from 'lit-html';
 import { ApiFailure, getJson, query } from '../common/api';
-import { drawChart } from '../common/chart';
 import {
   cell,
   COUNTER_HELP,
@@ -30,6 +29,9 @@ import {
 import { platformToday, show } from '../common/page';
 import { alert, counterColumns, table, type Column } from '../common/table';
 import { franceMap, type MapValue } from './map';
+
+/** ECharts is loaded on its own, in parallel with the API calls: the numbers do not wait for it. */
+const charts = import('../common/chart');
 
 const DIMENSIONS = {
   region: 'Région',
@@ -572,12 +574,14 @@ function refresh(): void {
     const el = document.getElementById('graphique-series');
     if (el) {
       const pts = d.series.points;
-      drawChart(
-        el,
-        'line',
-        pts.map((p) => mois(p.date)),
-        COUNTERS.map((k) => ({ name: COUNTER_LABELS[k], values: pts.map((p) => p[k]) })),
-        `Effectifs mensuels, ${selectionText(s)}.`,
+      void charts.then(({ drawChart }) =>
+        drawChart(
+          el,
+          'line',
+          pts.map((p) => mois(p.date)),
+          COUNTERS.map((k) => ({ name: COUNTER_LABELS[k], values: pts.map((p) => p[k]) })),
+          `Effectifs mensuels, ${selectionText(s)}.`,
+        ),
       );
     }
   }
