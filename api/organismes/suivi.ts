@@ -2,8 +2,9 @@
  * What a training organisation needs to follow its own transmissions (issue 14, CFA page), under
  * /api/v1:
  *
- *   GET /organismes/{uai}/lots?n        its last batches, newest first (one row per received batch
- *                                       of the `transmissions` table: connector, ERP, volumes)
+ *   GET /organismes/{uai}/lots?n        its name (organisations referential) and its last batches,
+ *                                       newest first (one row per received batch of the
+ *                                       `transmissions` table: connector, ERP, volumes)
  *   GET /organismes/{uai}/rejets?jours&limit
  *                                       its rejected items of the last `jours` days, read from the
  *                                       dead-letter topic (connectors/dlq/read.ts): when, where in
@@ -89,6 +90,10 @@ const lotsSchema = {
       type: 'object',
       properties: {
         uai: str,
+        nom: {
+          type: ['string', 'null'],
+          description: "nom de l'organisme (référentiel : enseigne, sinon raison sociale)",
+        },
         lots: {
           type: 'array',
           items: {
@@ -103,7 +108,7 @@ const lotsSchema = {
           },
         },
       },
-      required: ['uai', 'lots'],
+      required: ['uai', 'nom', 'lots'],
     },
     ...errorResponses,
   },
@@ -215,7 +220,9 @@ export const suiviRoutes: FastifyPluginAsync<{ runner: QueryRunner }> = async (a
       erp: String(r.erp),
       ...Object.fromEntries(VOLUMES.map((v) => [v, Number(r[v] ?? 0)])),
     }));
-    return sendTable(request, reply, { uai, lots }, () => ({
+    const o = ctx.organismes.byUai(uai)[0];
+    const nom = o ? o.enseigne || o.raison_sociale || null : null;
+    return sendTable(request, reply, { uai, nom, lots }, () => ({
       name: `lots-${uai}-${isoFromDay(ctx.clock.today())}`,
       columns: ['received_at', 'connector', 'erp', ...VOLUMES, 'batch_id'],
       rows: lots,

@@ -313,6 +313,9 @@ describe('read routes added for the pages', () => {
       lots: { recus: number }[];
     };
     expect(lots.lots).toHaveLength(1);
+    expect((lots as unknown as { nom: string }).nom).toBe(
+      dp.ctx.organismes.byUai(ORG.uai)[0]!.enseigne || dp.ctx.organismes.byUai(ORG.uai)[0]!.raison_sociale,
+    );
     expect((await get(`/api/v1/organismes/${ORG.uai}/lots`, otherCfa)).status).toBe(403);
     const bad = await get(`/api/v1/organismes/0010070X/lots`, own);
     expect(bad.status).toBe(400);
