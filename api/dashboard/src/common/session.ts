@@ -95,7 +95,9 @@ export function signInForm(o: SignInOptions): TemplateResult {
   const submit = (e: Event) => {
     e.preventDefault();
     const form = e.target as HTMLFormElement;
-    const text = (form.elements.namedItem('jeton') as HTMLTextAreaElement).value;
+    const text = (form.elements.namedItem('jeton') as HTMLInputElement).value;
+    // A new attempt: the previous refusal no longer applies.
+    form.querySelector('.fr-alert--error')?.remove();
     const s = readToken(text);
     const fail = (msg: string) => {
       const out = form.querySelector('#jeton-erreur') as HTMLElement;
@@ -131,16 +133,16 @@ export function signInForm(o: SignInOptions): TemplateResult {
               disparaît à sa fermeture.</span
             ></label
           >
-          <textarea
+          <input
             class="fr-input"
+            type="password"
             id="jeton"
             name="jeton"
-            rows="4"
             required
             autocomplete="off"
             spellcheck="false"
             aria-describedby="jeton-erreur"
-          ></textarea>
+          />
           <p id="jeton-erreur" class="fr-error-text" aria-live="polite"></p>
         </div>
         <button class="fr-btn" type="submit">Se connecter</button>
