@@ -14,6 +14,7 @@ import { metricsPlugin } from './plugins/metrics';
 import { readApi } from './read-api';
 import { connectorRoutes } from '../connectors/http';
 import { missionsLocalesRoutes } from './missions-locales/routes';
+import { dashboardPlugin } from './dashboard/plugin';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -54,5 +55,7 @@ export async function buildApp(ctx: Context, opts: BuildAppOptions = {}): Promis
   await app.register(readApi, { prefix: '/api/v1', queryCacheTtlMs: opts.queryCacheTtlMs });
   await app.register(connectorRoutes);
   await app.register(missionsLocalesRoutes, { prefix: '/api/v1' });
+  // The web pages (api/dashboard), built from the same process' read API.
+  await app.register(dashboardPlugin);
   return app;
 }

@@ -1,5 +1,7 @@
 /**
- * The read API (issue 6): indicator, nominative-list and transmission routes under /api/v1, in
+ * The read API (issue 6): indicator, nominative-list and transmission routes under /api/v1 (and the
+ * routes the dashboard's pages need, issue 14: an organisation's batches and refused items,
+ * api/organismes/suivi.ts; the organisations of a territory, api/organismes/territoire.ts), in
  * one encapsulated plugin context with the API's error shape (400 naming the field, 401, 403, 404
  * of an unknown /api/v1 route, 500 without internals; api/errors.ts), query values checked by
  * their own parsers before the schema (api/query-check.ts) and one query runner (coalescing +
@@ -11,6 +13,8 @@ import { apprenantsRoutes } from './apprenants/routes';
 import { useApiErrors } from './errors';
 import { indicateursRoutes } from './indicateurs/routes';
 import { organismesRoutes } from './organismes/routes';
+import { suiviRoutes } from './organismes/suivi';
+import { territoireRoutes } from './organismes/territoire';
 import { parseDay } from './params';
 import { checkQuery, type QueryValueCheck } from './query-check';
 import { FILTER_NAMES, parseFilter } from './sql/filters';
@@ -48,4 +52,6 @@ export const readApi: FastifyPluginAsync<ReadApiOptions> = async (app, opts) => 
   await app.register(indicateursRoutes, { runner });
   await app.register(apprenantsRoutes, { runner });
   await app.register(organismesRoutes, { runner });
+  await app.register(suiviRoutes, { runner });
+  await app.register(territoireRoutes, { runner });
 };

@@ -4,8 +4,8 @@
  * attached to the training organisations of the referential (TDB_ORGANISMES_CSV; generated ones
  * without it), pushes it as the ERPs do (POST /api/v3/dossiers-apprenants, one API key per
  * organisation, through the real pipeline), waits until the processor has turned every change
- * into facts, and prints the indicators and the URL of the running API (which keeps running:
- * `npm run services:stop` stops everything).
+ * into facts, and prints the indicators, the URL of the running API and the dashboard's URL
+ * (/tableau-de-bord/; both keep running: `npm run services:stop` stops everything).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -218,6 +218,10 @@ export async function runDemo(c: Config, opts: DemoOptions): Promise<void> {
     out.write(
       `  e.g. ${url}/api/v1/indicateurs/national   ${url}/api/v1/indicateurs/series?from=${isoFromDay(today - 365)}&to=${date}&pas=mois\n`,
     );
+    out.write(`\nDashboard (web pages): ${url}/tableau-de-bord/\n`);
+    out.write(
+      `  public indicators need no sign-in; the Mission Locale, CFA and operator pages take a token: npx tdb tokens create --role mission_locale --scope <id> (or cfa --scope <UAI>, ddets --scope <département>)\n`,
+    );
     out.write(`Stop everything with: npm run services:stop\n`);
   } finally {
     await ctx.close();
@@ -228,7 +232,7 @@ export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
     .description(
-      'start everything, stream a realistic national sample through the real pipeline, print the indicators and the API URL',
+      'start everything, stream a realistic national sample through the real pipeline, print the indicators, the API URL and the dashboard URL',
     )
     .option('--apprenants <n>', 'number of learners to generate', (v) => Number.parseInt(v, 10), 20_000)
     .option(

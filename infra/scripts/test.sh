@@ -4,5 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash infra/scripts/ensure-deps.sh
+# The dashboard's browser tests drive Debian's Chromium.
+bash infra/scripts/ensure-chromium.sh
 node bin/tdb.js services start
 exec npx jest "$@"
