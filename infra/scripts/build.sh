@@ -6,6 +6,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SOURCES=(connectors streams api schemas infra bin)
+# One build at a time (test workers may ask together): the others wait, then find it fresh.
+mkdir -p .cache
+exec 9>.cache/build.lock
+flock 9
 if [ "${1:-}" = "--if-stale" ] && [ -f dist/.build-stamp ] &&
   [ -z "$(find "${SOURCES[@]}" tsconfig.json tsconfig.build.json package-lock.json -newer dist/.build-stamp -type f -print -quit)" ]; then
   exit 0

@@ -15,10 +15,10 @@ bash infra/scripts/ensure-deps.sh
 filter=()
 [ $# -gt 0 ] && filter=(--passWithNoTests)
 started=$(date +%s)
-npx jest --selectProjects=unit "${filter[@]}" "$@"
+npx jest "${filter[@]}" "$@" --selectProjects unit
 echo "unit tests: $(($(date +%s) - started)) s" >&2
 [ "$unit_only" = 1 ] && exit 0
 node bin/tdb.js services start
 started=$(date +%s)
-npx jest --selectProjects=integration "${filter[@]}" "$@"
+npx jest "${filter[@]}" "$@" --selectProjects integration
 echo "integration tests: $(($(date +%s) - started)) s" >&2
