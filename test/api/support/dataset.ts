@@ -13,7 +13,16 @@ import type { Organisme, OrganismesReferential } from '../../../streams/referent
 import { computeParcours, counterAt, dayFromIso, isoFromDay } from '../../../streams/status';
 import { dossierDatesFromV3 } from '../../../streams/status/from-v3';
 import type { Counts } from '../../../api/secrecy';
-import { appendFacts, emptyFacts, factsOf, insertFacts, learnerOf, type Learner, type Refs } from './facts';
+import {
+  appendFacts,
+  emptyFacts,
+  factsOf,
+  insertFacts,
+  learnerOf,
+  type FactRows,
+  type Learner,
+  type Refs,
+} from './facts';
 
 export interface Dataset {
   /** The latest version of every record, with whether it was deleted. */
@@ -83,23 +92,34 @@ function updated(v3: DossierV3): DossierV3 {
  * some, 2) into the context's namespace, and returns the records' final state.
  */
 export async function loadDataset(ctx: Context, count: number, seed = 11): Promise<Dataset> {
-  const today = ctx.clock.today();
   const refs: Refs = { territoires: ctx.territoires, organismes: ctx.organismes };
-  const dataKey = ctx.secrets.dataKey;
+  const { dataset, rows } = buildDataset(refs, ctx.clock.today(), ctx.secrets.dataKey, count, seed);
+  await insertFacts(ctx.clickhouse, rows);
+  return dataset;
+}
+
+/** The records of loadDataset and their fact rows, without writing them (test/chdb loads them into two engines). */
+export function buildDataset(
+  refs: Refs,
+  today: number,
+  dataKey: Buffer,
+  count: number,
+  seed = 11,
+): { dataset: Dataset; rows: FactRows } {
   const rows = emptyFacts();
   const learners: Dataset['learners'] = [];
   const v3s = [
     ...generateDossiers({
       count,
-      organismes: ctx.organismes,
-      territoires: ctx.territoires,
+      organismes: refs.organismes,
+      territoires: refs.territoires,
       today,
       seed,
       messyShare: 0,
     }),
   ];
   v3s.push(handcrafted(v3s[0]!, '2024-08-01'), handcrafted(v3s[1]!, '2024-12-01'));
-  const focus = focusOrganismes(ctx.organismes);
+  const focus = focusOrganismes(refs.organismes);
   v3s.forEach((v3, i) => {
     const f = i < count && i % 10 < focus.length ? focus[i % 10]! : undefined;
     if (f) {
@@ -124,8 +144,7 @@ export async function loadDataset(ctx: Context, count: number, seed = 11): Promi
       learners.push({ learner: first, deleted: false });
     }
   });
-  await insertFacts(ctx.clickhouse, rows);
-  return { learners, today, focus };
+  return { dataset: { learners, today, focus }, rows };
 }
 
 /** Whether a learner counts at all (status-rules.md: reliable organisation; apprentices only). */
