@@ -9,14 +9,14 @@ const path = require('node:path');
 const root = path.resolve(__dirname, '..');
 const SOURCES = ['connectors', 'streams', 'api', 'schemas', 'infra', 'bin'];
 
-/** The first source file changed after `since` (ms), or null: one stat per file, a few ms. */
+/** The first source file (READMEs aside) changed after `since` (ms), or null: one stat per file, a few ms. */
 function newerSource(dir, since) {
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const file = path.join(dir, entry.name);
     if (entry.isDirectory()) {
       const found = newerSource(file, since);
       if (found) return found;
-    } else if (fs.statSync(file).mtimeMs > since) return file;
+    } else if (!entry.name.endsWith('.md') && fs.statSync(file).mtimeMs > since) return file;
   }
   return null;
 }
