@@ -33,10 +33,11 @@ const UNIT = [
 const common = {
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
-  testTimeout: 60000,
 };
 
 module.exports = {
+  // A global option: Jest ignores it inside a project's configuration.
+  testTimeout: 60000,
   projects: [
     {
       ...common,

@@ -54,7 +54,17 @@ export async function createTestPlatform(
     TDB_NAMESPACE: ns,
     ...env,
   });
-  await bootstrapNamespace(config, silentProgress);
+  // Creating a namespace's topics can fail transiently (UNKNOWN_TOPIC_OR_PARTITION on the first
+  // metadata request) while other test files create and delete theirs on the same broker.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await bootstrapNamespace(config, silentProgress);
+      break;
+    } catch (err) {
+      if (attempt >= 3 || !(err instanceof Error) || !err.name.startsWith('KafkaJS')) throw err;
+      await new Promise((r) => setTimeout(r, 1000 * attempt));
+    }
+  }
   const ctx = createContext(config, 'test');
   return {
     config,
