@@ -8,7 +8,7 @@
 import { parseArgs } from 'node:util';
 import { buildApp } from '../api/app';
 import { bearer, makeAlert, PARIS, token } from '../test/missions-locales/support';
-import { createTestPlatform, SHARED_DATA } from '../test/support/platform';
+import { createTestPlatform, referentials } from '../test/support/platform';
 import { createAlertStore } from '../streams/alert-inbox/store';
 
 const { values } = parseArgs({
@@ -30,7 +30,7 @@ const READS = [
 async function measure(n: number): Promise<Record<string, string>> {
   const p = await createTestPlatform({
     TDB_CLOCK: '2025-03-15',
-    TDB_ORGANISMES_CSV: `${SHARED_DATA}/organismes.csv`,
+    TDB_ORGANISMES_CSV: referentials().TDB_ORGANISMES_CSV,
     LOG_LEVEL: 'error',
   });
   const out: Record<string, string> = {};

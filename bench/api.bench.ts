@@ -42,7 +42,7 @@ import { generateDossiers } from '../connectors/simulation/dossiers';
 import { deltaRows, type DeltaRow } from '../streams/facts/rows';
 import { dayFromIso, isoFromDay, type Statut } from '../streams/status';
 import { contributionOf, learnerOf } from '../test/api/support/facts';
-import fs from 'node:fs';
+import { referentials } from '../test/support/platform';
 
 const program = new Command('bench:api')
   .option('--learners <n>', 'learners to generate', '1000000')
@@ -281,19 +281,12 @@ function cumulate(rows: { statut: Statut; j: string; n: number | string }[], fro
 }
 
 async function main(): Promise<void> {
-  const organismesCsv = fs.existsSync('/work/shared/data/organismes.csv')
-    ? '/work/shared/data/organismes.csv'
-    : undefined;
-  const zonesCsv = fs.existsSync('/work/shared/data/zones-emploi-communes.csv')
-    ? '/work/shared/data/zones-emploi-communes.csv'
-    : undefined;
   const config = loadConfig({
     ...process.env,
     TDB_NAMESPACE: process.env.BENCH_NAMESPACE ?? 'bench_api',
     TDB_CLOCK: TODAY,
     LOG_LEVEL: 'warn',
-    ...(organismesCsv ? { TDB_ORGANISMES_CSV: organismesCsv } : {}),
-    ...(zonesCsv ? { TDB_ZONES_EMPLOI_CSV: zonesCsv } : {}),
+    ...referentials(),
   });
   const ctx = createContext(config, 'bench');
   if (!(await ctx.clickhouse.ping().catch(() => false))) {

@@ -15,9 +15,9 @@
  * Targets (issue 4): ≥ 20,000 records/s end to end; 100,000 unchanged records resent in < 10 s
  * with zero events.
  * Environment: BENCH_RECORDS (default 100000), BENCH_ROUNDS (default 3), BENCH_CONCURRENCY (default 3),
- * TDB_ORGANISMES_CSV (default /work/shared/data/organismes.csv when present).
+ * TDB_ORGANISMES_CSV (the full referential, e.g. ../shared/data/organismes.csv; default: the extract of
+ * test/fixtures/referentiels).
  */
-import fs from 'node:fs';
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { bootstrapNamespace } from '../infra/bootstrap';
@@ -33,6 +33,7 @@ import { defaultPoolSize } from '../connectors/core/worker-pool';
 import { generateDossiers, type DossierV3 } from '../connectors/simulation/dossiers';
 import { clearPhoneCache } from '../connectors/core/normalise/phone';
 import { dayFromIso } from '../streams/status/calendar';
+import { referentials } from '../test/support/platform';
 
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 100_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -40,7 +41,6 @@ const TARGET_RATE = 20_000;
 /** Transmissions in flight at once (BENCH_CONCURRENCY). */
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 3);
 const TARGET_RESEND_S = 10;
-const SHARED_ORGANISMES = '/work/shared/data/organismes.csv';
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -85,8 +85,7 @@ async function ingestAll(pipeline: Pipeline, dossiers: readonly DossierV3[]): Pr
 
 async function main(): Promise<void> {
   const ns = `bench_${randomBytes(3).toString('hex')}`;
-  const organismesCsv =
-    process.env.TDB_ORGANISMES_CSV ?? (fs.existsSync(SHARED_ORGANISMES) ? SHARED_ORGANISMES : undefined);
+  const organismesCsv = referentials().TDB_ORGANISMES_CSV;
   const config = loadConfig({
     ...process.env,
     TDB_NAMESPACE: ns,

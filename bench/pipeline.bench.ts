@@ -25,7 +25,7 @@ import { startServices } from '../infra/services/cli';
 import { kafkaDirs } from '../infra/services/kafka';
 import { consoleProgress } from '../infra/services/progress';
 import { dayFromIso } from '../streams/status/calendar';
-import { createTestPlatform, SHARED_DATA, type TestPlatform } from '../test/support/platform';
+import { createTestPlatform, referentials, type TestPlatform } from '../test/support/platform';
 import { changeEvent, imageFromV3, produceChanges } from '../test/streams/support/changes';
 import { changeStream } from '../test/streams/support/stream';
 import { generateDossiers } from '../connectors/simulation/dossiers';
@@ -367,8 +367,7 @@ async function main(): Promise<void> {
   await startServices(loadConfig(), progress);
   const env = {
     TDB_CLOCK: TODAY,
-    TDB_ORGANISMES_CSV: path.join(SHARED_DATA, 'organismes.csv'),
-    TDB_ZONES_EMPLOI_CSV: path.join(SHARED_DATA, 'zones-emploi-communes.csv'),
+    ...referentials(),
     TDB_PROCESSOR_SESSION_TIMEOUT_MS: '6000',
     LOG_LEVEL: 'warn',
   };

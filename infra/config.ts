@@ -9,7 +9,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 
-const REPO_ROOT = path.resolve(__dirname, '..');
+/** The repository root: the nearest folder above this file with a package.json (it runs from infra/ or dist/infra/). */
+function findRepoRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) throw new Error(`no package.json above ${from}`);
+  }
+}
+
+export const REPO_ROOT = findRepoRoot(__dirname);
 
 const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
 const optionalPath = z

@@ -3,6 +3,9 @@
  * organisation and apprentice, training period covering D) joined with their status at D from the
  * status intervals (statut_intervalles FINAL, not deleted, debut <= D <= fin). Same population
  * and same statuses as the indicators, so a list's length is the matching count.
+ *
+ * Both sides of the join are aliased: current ClickHouse refuses a joined subquery without an
+ * alias (ALIAS_REQUIRED, joined_subquery_requires_alias); 18.16 accepts both forms.
  */
 import type { Statut } from '../../streams/status';
 import { filterConditions, scopeCondition, type Filters, type ScopeRestriction } from '../sql/filters';
@@ -35,7 +38,7 @@ function from(database: string, s: ListSelection): Sql {
     sql`fin >= ${d}`,
     inList(sql`statut`, statuts),
   ]);
-  return sql`(SELECT record_key, organisme_uai, organisme_siret, formation_cfd, formation_rncp, niveau, departement, zone_emploi, code_commune_insee, date_entree, date_fin, identite_chiffree FROM ${table(database, 'dossiers')} FINAL WHERE ${dossierWhere}) ANY INNER JOIN (SELECT record_key, statut, debut AS statut_depuis FROM ${table(database, 'statut_intervalles')} FINAL WHERE ${intervalWhere}) USING record_key`;
+  return sql`(SELECT record_key, organisme_uai, organisme_siret, formation_cfd, formation_rncp, niveau, departement, zone_emploi, code_commune_insee, date_entree, date_fin, identite_chiffree FROM ${table(database, 'dossiers')} FINAL WHERE ${dossierWhere}) AS d ANY INNER JOIN (SELECT record_key, statut, debut AS statut_depuis FROM ${table(database, 'statut_intervalles')} FINAL WHERE ${intervalWhere}) AS s USING record_key`;
 }
 
 /** One page of the list, ordered by organisation then record key. */
@@ -47,3 +50,6 @@ export function listSql(database: string, s: ListSelection, offset: number, limi
 export function listCountSql(database: string, s: ListSelection): Sql {
   return sql`SELECT count() AS n FROM ${from(database, s)}`;
 }
+
+/** The builders of this module (test/chdb runs each on ClickHouse 18.16 and current ClickHouse). */
+export const SQL_BUILDERS = { listSql, listCountSql };

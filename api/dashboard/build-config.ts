@@ -1,7 +1,9 @@
 /** Where the dashboard is built and which pages it has (shared by build.ts and plugin.ts). */
 import path from 'node:path';
+import { REPO_ROOT } from '../../infra/config';
 
-export const ROOT = path.resolve(__dirname, '..', '..');
+/** The repository root (this file runs from api/dashboard/ or dist/api/dashboard/). */
+export const ROOT = REPO_ROOT;
 export const OUT_DIR = path.join(ROOT, 'dist', 'dashboard');
 
 /** The pages: file name (served at /tableau-de-bord/<path>), entry, title, navigation label. */

@@ -97,3 +97,6 @@ export function seriesSql(database: string, from: string, to: string, sel: Selec
   const p = parts(database, sel);
   return sql`SELECT statut, toString(greatest(jour, ${lit.date(from)})) AS j, sum(${p.n}) AS n FROM ${p.from} WHERE ${and([sql`jour <= ${lit.date(to)}`, ...p.where])} GROUP BY statut, j HAVING n != 0`;
 }
+
+/** The builders of this module (test/chdb runs each on ClickHouse 18.16 and current ClickHouse). */
+export const SQL_BUILDERS = { countAtSql, countByAtSql, seriesSql };

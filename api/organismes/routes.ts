@@ -16,12 +16,11 @@ import type { Role } from '../auth/tokens';
 import { badField, forbidden } from '../errors';
 import { formatProperty, sendTable } from '../format/tables';
 import { errorResponses } from '../indicateurs/schemas';
-import { ident, lit, sql, table } from '../sql/render';
 import type { QueryRunner } from '../sql/runner';
+import { lastTransmissionSql, transmissionsByDaySql, transmissionTotalsSql, VOLUMES } from './queries';
 
 export const TRANSMISSION_ROLES: readonly Role[] = ['cfa', 'dreets', 'ddets', 'academie', 'admin'];
 
-const VOLUMES = ['recus', 'acceptes', 'rejetes', 'inchanges', 'crees', 'modifies', 'non_transmis'] as const;
 const int = { type: 'integer' } as const;
 const volumesSchema = Object.fromEntries(VOLUMES.map((v) => [v, int]));
 
@@ -87,9 +86,7 @@ const numbers = (r: Row | undefined, keys: readonly string[]) =>
 
 export const organismesRoutes: FastifyPluginAsync<{ runner: QueryRunner }> = async (app, { runner }) => {
   const { ctx } = app;
-  const t = table(ctx.clickhouse.database, 'transmissions');
-  const col = (v: (typeof VOLUMES)[number]) => ident(v, VOLUMES);
-  const sums = VOLUMES.map((v) => sql`sum(${col(v)}) AS ${col(v)}`);
+  const db = ctx.clickhouse.database;
 
   app.get(
     '/organismes/:uai/transmission',
@@ -104,21 +101,10 @@ export const organismesRoutes: FastifyPluginAsync<{ runner: QueryRunner }> = asy
       }
       const jours = Number((request.query as { jours?: number }).jours ?? 30);
       const today = ctx.clock.today();
-      const uai = lit.string(raw);
-      const since = lit.date(today - jours + 1);
       const [last, [totals], days] = await Promise.all([
-        runner.rows<Row>(
-          'transmission',
-          sql`SELECT batch_id, toString(received_at) AS recu_le, connector, erp, ${VOLUMES.map((v) => col(v))} FROM ${t} FINAL WHERE organisme_uai = ${uai} ORDER BY received_at DESC, batch_id DESC LIMIT 1`,
-        ),
-        runner.rows<Row>(
-          'transmission',
-          sql`SELECT count() AS lots, ${sums} FROM ${t} FINAL WHERE organisme_uai = ${uai}`,
-        ),
-        runner.rows<Row>(
-          'transmission',
-          sql`SELECT toString(toDate(received_at)) AS jour, count() AS lots, ${sums} FROM ${t} FINAL WHERE organisme_uai = ${uai} AND toDate(received_at) >= ${since} GROUP BY jour ORDER BY jour`,
-        ),
+        runner.rows<Row>('transmission', lastTransmissionSql(db, raw)),
+        runner.rows<Row>('transmission', transmissionTotalsSql(db, raw)),
+        runner.rows<Row>('transmission', transmissionsByDaySql(db, raw, today - jours + 1)),
       ]);
       const l = last[0];
       const body = {

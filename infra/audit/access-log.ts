@@ -25,17 +25,26 @@ export interface AccessRecord {
 }
 
 export async function recordAccess(ch: ClickHouse, r: AccessRecord): Promise<void> {
-  await ch.insert('acces_nominatifs', [
-    {
-      at: new Date(r.at).toISOString().slice(0, 19) + 'Z',
-      request_id: r.requestId,
-      role: r.role,
-      sujet: r.sujet,
-      perimetre: [...r.perimetre],
-      route: r.route,
-      parametres: JSON.stringify(r.parametres),
-      date_reference: r.dateReference,
-      lignes: r.lignes,
-    },
-  ]);
+  await ch.insert('acces_nominatifs', [accessRow(r)]);
 }
+
+/** The `acces_nominatifs` row of an access (JSONEachRow; `at` in UTC, read by best-effort parsing). */
+export function accessRow(r: AccessRecord) {
+  return {
+    at: new Date(r.at).toISOString().slice(0, 19) + 'Z',
+    request_id: r.requestId,
+    role: r.role,
+    sujet: r.sujet,
+    perimetre: [...r.perimetre],
+    route: r.route,
+    parametres: JSON.stringify(r.parametres),
+    date_reference: r.dateReference,
+    lignes: r.lignes,
+  };
+}
+
+/**
+ * The builders of this module (test/chdb runs each on ClickHouse 18.16 and current ClickHouse):
+ * the row inserted for the read API's and the alert service's nominative disclosures.
+ */
+export const SQL_BUILDERS = { accessRow };

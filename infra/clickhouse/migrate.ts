@@ -48,19 +48,55 @@ export class MigrationError extends Error {
   override name = 'MigrationError';
 }
 
+const DATABASE = /^[a-z][a-z0-9_]{0,30}$/;
+const database = (db: string) => {
+  if (!DATABASE.test(db)) throw new MigrationError(`not a database name: ${db}`);
+  return db;
+};
+
+export const createDatabaseSql = (db: string) => `CREATE DATABASE IF NOT EXISTS ${database(db)}`;
+
+export const migrationsTableSql = (db: string) =>
+  `CREATE TABLE IF NOT EXISTS ${database(db)}.schema_migrations (version UInt32, name String, checksum String, applied_at DateTime) ENGINE = TinyLog`;
+
+/** Rows (version, checksum) of the migrations applied to `db`. */
+export const appliedMigrationsSql = (db: string) =>
+  `SELECT version, checksum FROM ${database(db)}.schema_migrations`;
+
+/** The statements of a migration for database `db`. */
+export const migrationStatements = (m: Migration, db: string): string[] =>
+  m.statements.map((s) => s.replaceAll('{db}', database(db)));
+
+/** The schema_migrations row recording `m` as applied at `atMs` (epoch ms, UTC). */
+export const migrationRow = (m: Migration, atMs: number) => ({
+  version: m.version,
+  name: m.name,
+  checksum: m.checksum,
+  applied_at: new Date(atMs).toISOString().slice(0, 19).replace('T', ' '),
+});
+
+/**
+ * The builders of this module (test/chdb applies every migration through migrate() on ClickHouse
+ * 18.16 and current ClickHouse, and compares the resulting tables).
+ */
+export const SQL_BUILDERS = {
+  createDatabaseSql,
+  migrationsTableSql,
+  appliedMigrationsSql,
+  migrationStatements,
+  migrationRow,
+};
+
 /** Creates the database if needed and applies the pending migrations. Returns how many ran. */
 export async function migrate(ch: ClickHouse, progress: Progress, dir = MIGRATIONS_DIR): Promise<number> {
   const db = ch.database;
-  await ch.command(`CREATE DATABASE IF NOT EXISTS ${db}`);
-  await ch.command(
-    `CREATE TABLE IF NOT EXISTS ${db}.schema_migrations (version UInt32, name String, checksum String, applied_at DateTime) ENGINE = TinyLog`,
-  );
+  await ch.command(createDatabaseSql(db));
+  await ch.command(migrationsTableSql(db));
   const applied = new Map(
-    (
-      await ch.query<{ version: number; checksum: string }>(
-        `SELECT version, checksum FROM ${db}.schema_migrations`,
-      )
-    ).map((r) => [Number(r.version), r.checksum]),
+    (await ch.query<{ version: number; checksum: string }>(appliedMigrationsSql(db))).map((r) => [
+      Number(r.version),
+      r.checksum,
+    ]),
   );
   let ran = 0;
   for (const m of readMigrations(dir)) {
@@ -72,15 +108,8 @@ export async function migrate(ch: ClickHouse, progress: Progress, dir = MIGRATIO
         );
       continue;
     }
-    for (const statement of m.statements) await ch.command(statement.replaceAll('{db}', db));
-    await ch.insert('schema_migrations', [
-      {
-        version: m.version,
-        name: m.name,
-        checksum: m.checksum,
-        applied_at: new Date().toISOString().slice(0, 19).replace('T', ' '),
-      },
-    ]);
+    for (const statement of migrationStatements(m, db)) await ch.command(statement);
+    await ch.insert('schema_migrations', [migrationRow(m, Date.now())]);
     ran++;
     progress.ok(`clickhouse migration ${m.name} applied to ${db}`);
   }

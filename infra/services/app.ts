@@ -1,7 +1,8 @@
 /**
  * The platform's own long-running processes, run as daemons by `tdb services start --app` (and
  * the demo): the stream processor (consumer group over the change topic) and the HTTP API.
- * Both run from the TypeScript sources through bin/tdb.js, with the caller's environment.
+ * Both run the compiled build through bin/tdb.js (dist/, refused when older than the sources), with
+ * the caller's environment.
  */
 import fs from 'node:fs';
 import path from 'node:path';

@@ -76,7 +76,7 @@ function sameContribution(a: Contribution | null, b: Contribution | null): boole
  * The marker row of a batch: proves the batch's single delta insert landed; counts nothing (delta 0,
  * not reliable, no record). Dated on the processing day, a partition the batch writes anyway.
  */
-function markerRow(batchId: string, jour: string): DeltaRow {
+export function markerRow(batchId: string, jour: string): DeltaRow {
   return {
     ...NO_DIMENSIONS,
     jour,

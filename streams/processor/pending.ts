@@ -85,12 +85,16 @@ async function waitForDeltaInsert(sink: FactSink, batchId: string, timeoutMs = 6
  * is there; one insert is one atomic block. The lookup uses the table's sorting key (statut, jour).
  */
 export async function batchLanded(ch: ClickHouse, batchId: string, markerDay: string): Promise<boolean> {
+  const [row] = await ch.query<{ n: string }>(batchLandedSql(ch.database, batchId, markerDay));
+  return Number(row?.n ?? 0) > 0;
+}
+
+/** The query of batchLanded: one row (n), the number of marker rows of the batch (0 or 1). */
+export function batchLandedSql(database: string, batchId: string, markerDay: string): string {
   if (!BATCH_ID.test(batchId)) throw new Error(`not a batch id: ${batchId}`);
   if (!/^\d{4}-\d{2}-\d{2}$/.test(markerDay)) throw new Error(`not a day: ${markerDay}`);
-  const [row] = await ch.query<{ n: string }>(
-    `SELECT count() AS n FROM ${ch.database}.effectifs_deltas WHERE statut = 'INSCRIT' AND jour = toDate('${markerDay}') AND batch_id = '${batchId}'`,
-  );
-  return Number(row?.n ?? 0) > 0;
+  if (!/^[a-z][a-z0-9_]{0,30}$/.test(database)) throw new Error(`not a database name: ${database}`);
+  return `SELECT count() AS n FROM ${database}.effectifs_deltas WHERE statut = 'INSCRIT' AND jour = toDate('${markerDay}') AND batch_id = '${batchId}'`;
 }
 
 export type Recovery = 'applied' | 'dropped';
@@ -115,3 +119,6 @@ export async function recoverPending(
   await redis.del(pendingKey);
   return 'dropped';
 }
+
+/** The builders of this module (test/chdb runs each on ClickHouse 18.16 and current ClickHouse). */
+export const SQL_BUILDERS = { batchLandedSql };

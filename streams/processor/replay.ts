@@ -25,6 +25,16 @@ export class ReplayError extends Error {
 
 const REBUILT_TABLES = ['dossiers', 'statut_intervalles', 'effectifs_deltas'] as const;
 
+/** Empties one of the rebuilt tables. */
+export function truncateSql(database: string, table: (typeof REBUILT_TABLES)[number]): string {
+  if (!/^[a-z][a-z0-9_]{0,30}$/.test(database)) throw new Error(`not a database name: ${database}`);
+  if (!REBUILT_TABLES.includes(table)) throw new Error(`not a rebuilt table: ${String(table)}`);
+  return `TRUNCATE TABLE ${database}.${table}`;
+}
+
+/** The builders of this module (test/chdb runs each on ClickHouse 18.16 and current ClickHouse). */
+export const SQL_BUILDERS = { truncateSql };
+
 async function deleteKeys(ctx: Context, pattern: string): Promise<number> {
   let cursor = '0';
   let n = 0;
@@ -57,8 +67,7 @@ export async function replay(ctx: Context, progress: Progress): Promise<ReplayRe
     progress.step('wiping the processor state and the rebuilt facts');
     let wiped = 0;
     for (const p of ['state', 'schedule', 'pending']) wiped += await deleteKeys(ctx, `${ns}:${p}:*`);
-    for (const t of REBUILT_TABLES)
-      await ctx.clickhouse.command(`TRUNCATE TABLE ${ctx.clickhouse.database}.${t}`);
+    for (const t of REBUILT_TABLES) await ctx.clickhouse.command(truncateSql(ctx.clickhouse.database, t));
     progress.ok(`wiped ${wiped} Redis keys and ${REBUILT_TABLES.join(', ')}`);
 
     const topic = ctx.topics.latest;

@@ -56,6 +56,7 @@ export function envFactory(ctx: Context, alerts: AlertSettings, announce: boolea
   return () => ({ today: ctx.clock.today(), nowMs: ctx.clock.now(), refs, alerts, announce });
 }
 
+/** The `transmissions` row of a transmission report (JSONEachRow insert). */
 export function transmissionRow(r: TransmissionReport) {
   return {
     batch_id: r.batch_id,
@@ -73,6 +74,9 @@ export function transmissionRow(r: TransmissionReport) {
     non_transmis: r.non_transmis,
   };
 }
+
+/** The builders of this module (test/chdb runs each on ClickHouse 18.16 and current ClickHouse). */
+export const SQL_BUILDERS = { transmissionRow };
 
 export interface ProcessorHandle {
   /** Totals since the start. */

@@ -154,6 +154,12 @@ export interface FactSink {
 
 const QUERY_ID = /^[0-9a-z-]{1,80}$/;
 
+/** One row (n): how many queries with this id the server is running (0 or 1). */
+export function runningQuerySql(queryId: string): string {
+  if (!QUERY_ID.test(queryId)) throw new Error(`not a query id: ${queryId}`);
+  return `SELECT count() AS n FROM system.processes WHERE query_id = '${queryId}'`;
+}
+
 export function createFactSink(c: Config): FactSink {
   const database = c.clickhouseDatabase;
   const client: ClickHouseClient = createClient({
@@ -186,14 +192,16 @@ export function createFactSink(c: Config): FactSink {
       }
     },
     async running(queryId) {
-      if (!QUERY_ID.test(queryId)) throw new Error(`not a query id: ${queryId}`);
-      const rs = await client.query({
-        query: `SELECT count() AS n FROM system.processes WHERE query_id = '${queryId}'`,
-        format: 'JSONEachRow',
-      });
+      const rs = await client.query({ query: runningQuerySql(queryId), format: 'JSONEachRow' });
       const [row] = (await rs.json()) as { n: string }[];
       return Number(row?.n ?? 0) > 0;
     },
     close: () => client.close(),
   };
 }
+
+/**
+ * The builders of this module (test/chdb runs each on ClickHouse 18.16 and current ClickHouse):
+ * `toTsv` over COLUMNS is the body of every fact insert.
+ */
+export const SQL_BUILDERS = { toTsv, runningQuerySql };

@@ -81,16 +81,16 @@ beforeAll(async () => {
   fx = await apiFixture(1500, {
     seed: 29,
     env: { TDB_DATA_KEY: FIXED_DATA_KEY },
-    extra: (ctx, generated) => {
+    extra: (refs, generated) => {
       const used = new Set(generated.map((v) => String(v.etablissement_formateur_uai)));
-      for (const o of focusOrganismes(ctx.organismes)) used.add(o.uai); // they get generated learners
-      const free = ctx.organismes.all.filter(
+      for (const o of focusOrganismes(refs.organismes)) used.add(o.uai); // they get generated learners
+      const free = refs.organismes.all.filter(
         (o) =>
           o.departement === '38' &&
           o.nature !== 'responsable' &&
-          ctx.organismes.isReliable(o.uai, o.siret) &&
+          refs.organismes.isReliable(o.uai, o.siret) &&
           !used.has(o.uai) &&
-          ctx.organismes.byUai(o.uai).length === 1,
+          refs.organismes.byUai(o.uai).length === 1,
       );
       if (free.length < 3) throw new Error('not enough free organisations in département 38');
       chosen.push(free[0]!, free[1]!, free[2]!);

@@ -19,6 +19,7 @@ import {
 import { loadConfig } from '../../infra/config';
 import { loadSecrets } from '../../infra/secrets';
 import { loadTerritoires } from '../../streams/referentiels/territoires';
+import { tdbBin } from '../support/tdb-process';
 
 const territoires = loadTerritoires();
 const SECRET = 'a-token-secret-for-tests-0123456789abcdef';
@@ -104,7 +105,7 @@ describe('tdb tokens create', () => {
   // Secrets generated in a fresh data dir (none from the environment), fixed clock.
   const env: NodeJS.ProcessEnv = { ...process.env, TDB_DATA_DIR: dataDir, TDB_CLOCK: '2025-03-15' };
   for (const k of ['TDB_TOKEN_SECRET', 'TDB_DATA_KEY', 'TDB_PERSON_KEY_SECRET']) delete env[k];
-  const bin = path.join(__dirname, '../../bin/tdb.js');
+  const bin = tdbBin();
 
   afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 

@@ -10,7 +10,8 @@ import path from 'node:path';
 import { createPipeline, type Pipeline } from '../../connectors/core/pipeline';
 import { formatEntry } from '../../connectors/dlq/cli';
 import { readDeadLetters } from '../../connectors/dlq/read';
-import { createTestPlatform, type TestPlatform } from '../support/platform';
+import { createTestPlatform, ORGANISMES_CSV, type TestPlatform } from '../support/platform';
+import { tdbBin } from '../support/tdb-process';
 import { dossier, ofB, ORG_A, ORG_B, type Decoded } from './support';
 
 jest.setTimeout(180_000);
@@ -28,7 +29,7 @@ function tdb(
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [path.join(REPO, 'bin', 'tdb.js'), ...args],
+      [tdbBin(), ...args],
       {
         cwd: REPO,
         env: { ...process.env, LOG_LEVEL: 'warn', TDB_NAMESPACE: platform.config.TDB_NAMESPACE, ...env },
@@ -41,7 +42,7 @@ function tdb(
 }
 
 beforeAll(async () => {
-  platform = await createTestPlatform({ TDB_ORGANISMES_CSV: '/work/shared/data/organismes.csv' });
+  platform = await createTestPlatform({ TDB_ORGANISMES_CSV: ORGANISMES_CSV });
   pipeline = createPipeline(platform.ctx, { workers: 0 });
   await pipeline.ingest({
     connector: 'api-v3',

@@ -5,7 +5,7 @@
 import { createPipeline, type IngestResult, type Pipeline } from '../../connectors/core/pipeline';
 import { applyMapping, loadMapping } from '../../connectors/mappings/mapping';
 import { dayFromIso } from '../../streams/status/calendar';
-import { createTestPlatform, eventually, type TestPlatform } from '../support/platform';
+import { createTestPlatform, eventually, ORGANISMES_CSV, type TestPlatform } from '../support/platform';
 import { collectTopics, dossier, ORG_A, ORG_B, topicSize, type Decoded } from './support';
 
 jest.setTimeout(120_000);
@@ -29,7 +29,7 @@ const changes = async (key: string, n = 1) =>
 const key = (id: string, uai = ORG_A.uai) => `${uai}:2024-2025:${id}`;
 
 beforeAll(async () => {
-  platform = await createTestPlatform({ TDB_ORGANISMES_CSV: '/work/shared/data/organismes.csv' });
+  platform = await createTestPlatform({ TDB_ORGANISMES_CSV: ORGANISMES_CSV });
   pipeline = createPipeline(platform.ctx);
   topics = await collectTopics(platform.ctx, ['changes', 'deadLetter', 'transmissions']);
 });

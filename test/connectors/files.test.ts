@@ -23,7 +23,7 @@ import {
   valueAt,
 } from '../../connectors/mappings/mapping';
 import { gestiCsvOf, ypareoApprenantOf } from '../../connectors/simulation/vendors';
-import { SHARED_DATA } from '../support/platform';
+import { ORGANISMES_CSV } from '../support/platform';
 import { dossier } from './support';
 
 describe('CSV decoding and parsing', () => {
@@ -62,13 +62,13 @@ describe('CSV decoding and parsing', () => {
       { nom_apprenant: 'X', id_erp_apprenant: '1' },
     ]);
   });
-  test('the real organisations file (BOM, ;, quoted fields with line breaks) reads completely', () => {
-    const bytes = fs.readFileSync(`${SHARED_DATA}/organismes.csv`);
+  test('the real organisations file (extract: BOM, ;, quoted fields with separators and line breaks) reads completely', () => {
+    const bytes = fs.readFileSync(ORGANISMES_CSV);
     const t = parseCsv(bytes);
     expect(t.encoding).toBe('utf-8-bom');
     expect(t.separator).toBe(';');
-    // 6,065 lines after the header, 6,059 records: quoted fields span lines (csv-parse in strict mode agrees).
-    expect(t.rows).toHaveLength(6059);
+    // 376 lines after the header, 371 records: quoted fields span lines (csv-parse in strict mode agrees).
+    expect(t.rows).toHaveLength(371);
     expect(t.rows[0]).toMatchObject({
       uai: '0010070W',
       siret: '43937112100013',
@@ -77,6 +77,8 @@ describe('CSV decoding and parsing', () => {
     });
     // Some addresses span lines inside quotes: they stay one field.
     expect(t.rows.some((r) => /\n/.test(r.adresse ?? '') || /\n/.test(r.raison_sociale ?? ''))).toBe(true);
+    // A quoted separator stays inside its field.
+    expect(t.rows.find((r) => r.uai === '0311192C')?.enseigne).toBe('ECOLE VIDAL;VIDAL FORMATION');
   });
 });
 

@@ -4,11 +4,10 @@ import type { Context } from '../../infra/context';
 import { createConsumer, type Consumer } from '../../infra/kafka/client';
 import type { TopicRole } from '../../infra/kafka/codec';
 import type { Organisme, OrganismesReferential } from '../../streams/referentiels/organismes';
-import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../api/app';
 import { redisApiKeyStore } from '../../connectors/http/api-keys';
-import { createTestPlatform, eventually, SHARED_DATA, type TestPlatform } from '../support/platform';
+import { createTestPlatform, eventually, ORGANISMES_CSV, type TestPlatform } from '../support/platform';
 
 /** A decoded Avro value or a JSON reply, read field by field in assertions. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -194,7 +193,7 @@ export async function startIngestionBench<const T extends readonly Org[]>(
   orgs: T,
 ): Promise<IngestionBench<{ [I in keyof T]: string }>> {
   const platform = await createTestPlatform({
-    TDB_ORGANISMES_CSV: path.join(SHARED_DATA, 'organismes.csv'),
+    TDB_ORGANISMES_CSV: ORGANISMES_CSV,
     TDB_API_RATE_LIMIT: '1000',
     ...env,
   });

@@ -5,7 +5,7 @@
 import { openJson } from '../../infra/crypto';
 import { inThreadPool, workerThreadPool, type WorkPool } from '../../connectors/core/worker-pool';
 import type { Decision, NormaliseTask } from '../../connectors/core/work';
-import { createTestPlatform, type TestPlatform } from '../support/platform';
+import { createTestPlatform, ORGANISMES_CSV, type TestPlatform } from '../support/platform';
 import { dossier, ORG_A, type Decoded } from './support';
 
 jest.setTimeout(120_000);
@@ -14,7 +14,7 @@ let platform: TestPlatform;
 let pools: WorkPool[] = [];
 
 beforeAll(async () => {
-  platform = await createTestPlatform({ TDB_ORGANISMES_CSV: '/work/shared/data/organismes.csv' });
+  platform = await createTestPlatform({ TDB_ORGANISMES_CSV: ORGANISMES_CSV });
 });
 afterAll(async () => {
   await Promise.all(pools.map((p) => p.close()));

@@ -24,7 +24,13 @@ import { buildDashboard } from '../../api/dashboard/build';
 import { OUT_DIR } from '../../api/dashboard/build-config';
 import { redisApiKeyStore } from '../../connectors/http/api-keys';
 import type { Context } from '../../infra/context';
-import { createTestPlatform, eventually, SHARED_DATA, type TestPlatform } from '../support/platform';
+import {
+  createTestPlatform,
+  eventually,
+  ORGANISMES_CSV,
+  ZONES_EMPLOI_CSV,
+  type TestPlatform,
+} from '../support/platform';
 import { allJoined, spawnTdb, type TdbProcess } from '../support/tdb-process';
 
 const REPO = path.resolve(__dirname, '..', '..');
@@ -71,8 +77,8 @@ export async function startDashboardPlatform(
   fs.writeFileSync(clockFile, opts.today);
   const env: Record<string, string> = {
     TDB_CLOCK: `file:${clockFile}`,
-    TDB_ORGANISMES_CSV: path.join(SHARED_DATA, 'organismes.csv'),
-    TDB_ZONES_EMPLOI_CSV: path.join(SHARED_DATA, 'zones-emploi-communes.csv'),
+    TDB_ORGANISMES_CSV: ORGANISMES_CSV,
+    TDB_ZONES_EMPLOI_CSV: ZONES_EMPLOI_CSV,
     TDB_MISSIONS_LOCALES_CSV: MISSIONS_LOCALES_CSV,
     TDB_API_RATE_LIMIT: '100000',
     TDB_ALERTES_SSE_HEARTBEAT_MS: '1000',

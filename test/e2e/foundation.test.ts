@@ -7,14 +7,19 @@
  * same records. In the same batch, an invalid item gets a per-item error naming its field while
  * the valid ones are accepted.
  */
-import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../api/app';
 import { signToken } from '../../api/auth/tokens';
 import { redisApiKeyStore } from '../../connectors/http/api-keys';
 import { generateDossiers, type DossierV3 } from '../../connectors/simulation/dossiers';
 import { counterAt, dayFromIso, dossierDatesFromV3, parcoursFromV3 } from '../../streams/status';
-import { createTestPlatform, eventually, SHARED_DATA, type TestPlatform } from '../support/platform';
+import {
+  createTestPlatform,
+  eventually,
+  ORGANISMES_CSV,
+  ZONES_EMPLOI_CSV,
+  type TestPlatform,
+} from '../support/platform';
 import { allJoined, spawnTdb, type TdbProcess } from '../support/tdb-process';
 
 jest.setTimeout(120_000);
@@ -29,8 +34,8 @@ let processor: TdbProcess;
 beforeAll(async () => {
   const env = {
     TDB_CLOCK: TODAY,
-    TDB_ORGANISMES_CSV: path.join(SHARED_DATA, 'organismes.csv'),
-    TDB_ZONES_EMPLOI_CSV: path.join(SHARED_DATA, 'zones-emploi-communes.csv'),
+    TDB_ORGANISMES_CSV: ORGANISMES_CSV,
+    TDB_ZONES_EMPLOI_CSV: ZONES_EMPLOI_CSV,
   };
   platform = await createTestPlatform(env);
   processor = spawnTdb('processor', ['processor', 'run'], {

@@ -24,7 +24,7 @@ import {
 } from '../../streams/alert-inbox/webhooks';
 import type { DropoutAlert } from '../../schemas/generated/DropoutAlert';
 import { dayFromIso as d } from '../../streams/status/calendar';
-import { createTestPlatform, eventually, SHARED_DATA, type TestPlatform } from '../support/platform';
+import { createTestPlatform, eventually, ORGANISMES_CSV, type TestPlatform } from '../support/platform';
 import {
   bearer,
   http,
@@ -51,7 +51,7 @@ const A: Record<string, DropoutAlert> = {};
 beforeAll(async () => {
   platform = await createTestPlatform({
     TDB_CLOCK: '2025-03-15',
-    TDB_ORGANISMES_CSV: `${SHARED_DATA}/organismes.csv`,
+    TDB_ORGANISMES_CSV: ORGANISMES_CSV,
     TDB_ALERTES_SSE_HEARTBEAT_MS: '300',
   });
   const { ctx } = platform;

@@ -14,7 +14,7 @@ import { buildApp } from '../../api/app';
 import { XLSX_TYPE } from '../../api/format/tables';
 import { redisApiKeyStore } from '../../connectors/http/api-keys';
 import { ALERTE_COLUMNS } from '../../streams/alert-inbox/present';
-import { createTestPlatform, eventually, SHARED_DATA, type TestPlatform } from '../support/platform';
+import { createTestPlatform, eventually, ORGANISMES_CSV, type TestPlatform } from '../support/platform';
 import { allJoined, spawnTdb, type TdbProcess } from '../support/tdb-process';
 import { bearer, http, LYON, openSse, ORG, PARIS, token, type SseClient } from './support';
 
@@ -64,7 +64,7 @@ const push = (items: unknown[]) =>
 beforeAll(async () => {
   platform = await createTestPlatform({
     TDB_CLOCK: '2025-03-15',
-    TDB_ORGANISMES_CSV: path.join(SHARED_DATA, 'organismes.csv'),
+    TDB_ORGANISMES_CSV: ORGANISMES_CSV,
     TDB_MISSIONS_LOCALES_CSV: MISSIONS_LOCALES,
     TDB_API_RATE_LIMIT: '1000',
     TDB_ALERTES_SSE_HEARTBEAT_MS: '1000',
@@ -73,7 +73,7 @@ beforeAll(async () => {
   const env = {
     TDB_NAMESPACE: config.TDB_NAMESPACE,
     TDB_CLOCK: '2025-03-15',
-    TDB_ORGANISMES_CSV: path.join(SHARED_DATA, 'organismes.csv'),
+    TDB_ORGANISMES_CSV: ORGANISMES_CSV,
     TDB_MISSIONS_LOCALES_CSV: MISSIONS_LOCALES,
     TDB_PROCESSOR_TICK_MS: '1000',
   };

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dayFromIso } from '../../streams/status/calendar';
 import { runTimeline } from '../../streams/status/cli';
+import { tdbBin } from '../support/tdb-process';
 
 const dossier = {
   date_entree_formation: '2024-09-01',
@@ -65,7 +66,7 @@ describe('runTimeline', () => {
 describe('tdb timeline (spawned)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tdb-timeline-'));
   const tdb = (args: string[], input?: string) =>
-    spawnSync(process.execPath, ['bin/tdb.js', 'timeline', ...args], {
+    spawnSync(process.execPath, [tdbBin(), 'timeline', ...args], {
       cwd: join(__dirname, '../..'),
       input,
       encoding: 'utf8',

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DossierApprenantChange } from '../../schemas/generated/DossierApprenantChange';
 import { dayFromIso } from '../../streams/status/calendar';
-import { createTestPlatform, SHARED_DATA, type TestPlatform } from '../support/platform';
+import { createTestPlatform, ORGANISMES_CSV, ZONES_EMPLOI_CSV, type TestPlatform } from '../support/platform';
 import { produceChanges } from './support/changes';
 import { spawnTdb } from '../support/tdb-process';
 
@@ -25,8 +25,8 @@ const DATES = ['2023-10-01', '2024-01-15', '2024-06-01', '2024-10-01', '2025-01-
 );
 const ENV = {
   TDB_CLOCK: TODAY,
-  TDB_ORGANISMES_CSV: path.join(SHARED_DATA, 'organismes.csv'),
-  TDB_ZONES_EMPLOI_CSV: path.join(SHARED_DATA, 'zones-emploi-communes.csv'),
+  TDB_ORGANISMES_CSV: ORGANISMES_CSV,
+  TDB_ZONES_EMPLOI_CSV: ZONES_EMPLOI_CSV,
   TDB_MISSIONS_LOCALES_CSV: path.join(__dirname, 'fixtures', 'missions-locales.csv'),
   TDB_PROCESSOR_SESSION_TIMEOUT_MS: '6000',
 };

@@ -10,7 +10,13 @@ import type { LearnerStatusTransition } from '../../schemas/generated/LearnerSta
 import type { RejectedRecord } from '../../schemas/generated/RejectedRecord';
 import { startProcessor, type ProcessorHandle } from '../../streams/processor/run';
 import { dayFromIso } from '../../streams/status/calendar';
-import { createTestPlatform, eventually, SHARED_DATA, type TestPlatform } from '../support/platform';
+import {
+  createTestPlatform,
+  eventually,
+  ORGANISMES_CSV,
+  ZONES_EMPLOI_CSV,
+  type TestPlatform,
+} from '../support/platform';
 import { changeEvent, produceChanges, produceTransmission } from './support/changes';
 import { deltaCounts, expectedCounts, intervalsDigest, sortedEntries, waitCaughtUp } from './support/facts';
 import { changeStream } from './support/stream';
@@ -49,8 +55,8 @@ async function readTopic<T>(p: TestPlatform, topic: string, until: (items: T[]) 
 beforeAll(async () => {
   platform = await createTestPlatform({
     TDB_CLOCK: TODAY,
-    TDB_ORGANISMES_CSV: path.join(SHARED_DATA, 'organismes.csv'),
-    TDB_ZONES_EMPLOI_CSV: path.join(SHARED_DATA, 'zones-emploi-communes.csv'),
+    TDB_ORGANISMES_CSV: ORGANISMES_CSV,
+    TDB_ZONES_EMPLOI_CSV: ZONES_EMPLOI_CSV,
     TDB_MISSIONS_LOCALES_CSV: path.join(__dirname, 'fixtures', 'missions-locales.csv'),
     TDB_PROCESSOR_TICK_MS: '500',
   });

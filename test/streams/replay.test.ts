@@ -2,7 +2,6 @@
  * `tdb replay` rebuilds the same state and facts from the compacted topic; it refuses to run while
  * the processor is running, and announces nothing again. Also the pending-batch recovery paths.
  */
-import path from 'node:path';
 import { logger } from '../../infra/log';
 import { silentProgress } from '../../infra/services/progress';
 import type { DossierApprenantChange } from '../../schemas/generated/DossierApprenantChange';
@@ -12,7 +11,7 @@ import { alertSettings, envFactory, startProcessor } from '../../streams/process
 import { createFactSink } from '../../streams/processor/sink';
 import { decodeState, encodeState, type LearnerState } from '../../streams/processor/state';
 import { dayFromIso } from '../../streams/status/calendar';
-import { createTestPlatform, SHARED_DATA, type TestPlatform } from '../support/platform';
+import { createTestPlatform, ORGANISMES_CSV, type TestPlatform } from '../support/platform';
 import { produceChanges } from './support/changes';
 import { deltaCounts, expectedCounts, intervalsDigest, sortedEntries, waitCaughtUp } from './support/facts';
 import { changeStream } from './support/stream';
@@ -25,7 +24,7 @@ let events: DossierApprenantChange[];
 beforeAll(async () => {
   platform = await createTestPlatform({
     TDB_CLOCK: TODAY,
-    TDB_ORGANISMES_CSV: path.join(SHARED_DATA, 'organismes.csv'),
+    TDB_ORGANISMES_CSV: ORGANISMES_CSV,
   });
   const { ctx } = platform;
   events = [

@@ -13,7 +13,7 @@ import type { DropoutAlert } from '../../schemas/generated/DropoutAlert';
 import type { LearnerStatusTransition } from '../../schemas/generated/LearnerStatusTransition';
 import { startProcessor, type ProcessorHandle } from '../../streams/processor/run';
 import { dayFromIso as d } from '../../streams/status/calendar';
-import { createTestPlatform, eventually, SHARED_DATA, type TestPlatform } from '../support/platform';
+import { createTestPlatform, eventually, ORGANISMES_CSV, type TestPlatform } from '../support/platform';
 import {
   changeEvent,
   imageFromV3,
@@ -73,7 +73,7 @@ beforeAll(async () => {
   fs.writeFileSync(clockFile, '2024-09-01');
   platform = await createTestPlatform({
     TDB_CLOCK: `file:${clockFile}`,
-    TDB_ORGANISMES_CSV: path.join(SHARED_DATA, 'organismes.csv'),
+    TDB_ORGANISMES_CSV: ORGANISMES_CSV,
     TDB_MISSIONS_LOCALES_CSV: path.join(__dirname, 'fixtures', 'missions-locales.csv'),
     TDB_PROCESSOR_TICK_MS: '150',
   });

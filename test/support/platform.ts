@@ -4,6 +4,7 @@
  * `cleanup()`.
  */
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import { bootstrapNamespace } from '../../infra/bootstrap';
 import { loadConfig, type Config } from '../../infra/config';
 import { createContext, type Context } from '../../infra/context';
@@ -18,7 +19,29 @@ export interface TestPlatform {
   cleanup(): Promise<void>;
 }
 
-export const SHARED_DATA = '/work/shared/data';
+/**
+ * The referential extracts the tests run with, shipped in the repository
+ * (test/fixtures/referentiels/README.md: source, licence, how they were cut).
+ */
+export const REFERENTIELS_DIR = path.join(__dirname, '..', 'fixtures', 'referentiels');
+/** 371 real training organisations (format of the national export: BOM, `;`, quoted line breaks). */
+export const ORGANISMES_CSV = path.join(REFERENTIELS_DIR, 'organismes.csv');
+/** The zones d'emploi of their communes (and of every commune of the départements 01, 13, 69). */
+export const ZONES_EMPLOI_CSV = path.join(REFERENTIELS_DIR, 'zones-emploi-communes.csv');
+
+/**
+ * The referentials of a benchmark or a demo-like run: the full files when TDB_ORGANISMES_CSV and
+ * TDB_ZONES_EMPLOI_CSV are set (e.g. the national files), the extracts above otherwise.
+ */
+export function referentials(env: NodeJS.ProcessEnv = process.env): {
+  TDB_ORGANISMES_CSV: string;
+  TDB_ZONES_EMPLOI_CSV: string;
+} {
+  return {
+    TDB_ORGANISMES_CSV: env.TDB_ORGANISMES_CSV || ORGANISMES_CSV,
+    TDB_ZONES_EMPLOI_CSV: env.TDB_ZONES_EMPLOI_CSV || ZONES_EMPLOI_CSV,
+  };
+}
 
 /** A fresh namespace `t_<random>`, bootstrapped (topics, schemas, migrations). */
 export async function createTestPlatform(
@@ -31,7 +54,17 @@ export async function createTestPlatform(
     TDB_NAMESPACE: ns,
     ...env,
   });
-  await bootstrapNamespace(config, silentProgress);
+  // Creating a namespace's topics can fail transiently (UNKNOWN_TOPIC_OR_PARTITION on the first
+  // metadata request) while other test files create and delete theirs on the same broker.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await bootstrapNamespace(config, silentProgress);
+      break;
+    } catch (err) {
+      if (attempt >= 3 || !(err instanceof Error) || !err.name.startsWith('KafkaJS')) throw err;
+      await new Promise((r) => setTimeout(r, 1000 * attempt));
+    }
+  }
   const ctx = createContext(config, 'test');
   return {
     config,

@@ -3,10 +3,27 @@
  * namespace (so that it can be killed, even with SIGKILL, and restarted). Its stderr (pino JSON
  * lines) is kept for assertions and failure messages.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 
 const REPO = path.resolve(__dirname, '..', '..');
+
+let built = false;
+
+/**
+ * `bin/tdb.js`, after building dist/ if a source is newer than the build (infra/scripts/build.sh
+ * --if-stale, once per test process): the commands tests spawn run the compiled build, as in
+ * production, and bin/tdb.js refuses a stale one.
+ */
+export function tdbBin(): string {
+  if (!built) {
+    execFileSync('bash', [path.join(REPO, 'infra', 'scripts', 'build.sh'), '--if-stale'], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    built = true;
+  }
+  return path.join(REPO, 'bin', 'tdb.js');
+}
 
 export interface TdbProcess {
   name: string;
@@ -19,7 +36,7 @@ export interface TdbProcess {
 }
 
 export function spawnTdb(name: string, args: string[], env: Record<string, string>): TdbProcess {
-  const child = spawn(process.execPath, [path.join(REPO, 'bin', 'tdb.js'), ...args], {
+  const child = spawn(process.execPath, [tdbBin(), ...args], {
     cwd: REPO,
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],

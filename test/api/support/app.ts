@@ -2,7 +2,12 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../../api/app';
 import { signToken, type TokenRequest } from '../../../api/auth/tokens';
-import { createTestPlatform, SHARED_DATA, type TestPlatform } from '../../support/platform';
+import {
+  createTestPlatform,
+  ORGANISMES_CSV,
+  ZONES_EMPLOI_CSV,
+  type TestPlatform,
+} from '../../support/platform';
 import { loadDataset, type Dataset, type ExtraRecords } from './dataset';
 
 /** "Today" of the API tests (TDB_CLOCK). */
@@ -49,8 +54,8 @@ async function platformWithRetry(env: Record<string, string> = {}): Promise<Test
     try {
       return await createTestPlatform({
         TDB_CLOCK: TODAY,
-        TDB_ORGANISMES_CSV: `${SHARED_DATA}/organismes.csv`,
-        TDB_ZONES_EMPLOI_CSV: `${SHARED_DATA}/zones-emploi-communes.csv`,
+        TDB_ORGANISMES_CSV: ORGANISMES_CSV,
+        TDB_ZONES_EMPLOI_CSV: ZONES_EMPLOI_CSV,
         ...env,
       });
     } catch (err) {

@@ -13,7 +13,16 @@ import type { Organisme, OrganismesReferential } from '../../../streams/referent
 import { computeParcours, counterAt, dayFromIso, isoFromDay } from '../../../streams/status';
 import { dossierDatesFromV3 } from '../../../streams/status/from-v3';
 import type { Counts } from '../../../api/secrecy';
-import { appendFacts, emptyFacts, factsOf, insertFacts, learnerOf, type Learner, type Refs } from './facts';
+import {
+  appendFacts,
+  emptyFacts,
+  factsOf,
+  insertFacts,
+  learnerOf,
+  type FactRows,
+  type Learner,
+  type Refs,
+} from './facts';
 
 export interface Dataset {
   /** The latest version of every record, with whether it was deleted. */
@@ -79,7 +88,7 @@ function updated(v3: DossierV3): DossierV3 {
 }
 
 /** Records a test adds to the generated ones (written as version 1, never updated), given those. */
-export type ExtraRecords = (ctx: Context, generated: readonly DossierV3[]) => DossierV3[];
+export type ExtraRecords = (refs: Refs, generated: readonly DossierV3[]) => DossierV3[];
 
 /**
  * Generates `count` records (plus the handcrafted ones, and `extra`'s), writes their facts
@@ -91,24 +100,36 @@ export async function loadDataset(
   seed = 11,
   extra?: ExtraRecords,
 ): Promise<Dataset> {
-  const today = ctx.clock.today();
   const refs: Refs = { territoires: ctx.territoires, organismes: ctx.organismes };
-  const dataKey = ctx.secrets.dataKey;
+  const { dataset, rows } = buildDataset(refs, ctx.clock.today(), ctx.secrets.dataKey, count, seed, extra);
+  await insertFacts(ctx.clickhouse, rows);
+  return dataset;
+}
+
+/** The records of loadDataset and their fact rows, without writing them (test/chdb loads them into two engines). */
+export function buildDataset(
+  refs: Refs,
+  today: number,
+  dataKey: Buffer,
+  count: number,
+  seed = 11,
+  extra?: ExtraRecords,
+): { dataset: Dataset; rows: FactRows } {
   const rows = emptyFacts();
   const learners: Dataset['learners'] = [];
   const v3s = [
     ...generateDossiers({
       count,
-      organismes: ctx.organismes,
-      territoires: ctx.territoires,
+      organismes: refs.organismes,
+      territoires: refs.territoires,
       today,
       seed,
       messyShare: 0,
     }),
   ];
   v3s.push(handcrafted(v3s[0]!, '2024-08-01'), handcrafted(v3s[1]!, '2024-12-01'));
-  if (extra) v3s.push(...extra(ctx, v3s.slice(0, count)));
-  const focus = focusOrganismes(ctx.organismes);
+  if (extra) v3s.push(...extra(refs, v3s.slice(0, count)));
+  const focus = focusOrganismes(refs.organismes);
   v3s.forEach((v3, i) => {
     const f = i < count && i % 10 < focus.length ? focus[i % 10]! : undefined;
     if (f) {
@@ -135,8 +156,7 @@ export async function loadDataset(
       learners.push({ learner: first, deleted: false });
     }
   });
-  await insertFacts(ctx.clickhouse, rows);
-  return { learners, today, focus };
+  return { dataset: { learners, today, focus }, rows };
 }
 
 /** Whether a learner counts at all (status-rules.md: reliable organisation; apprentices only). */
