@@ -86,6 +86,12 @@ const schema = z.object({
    * Unset: every dropout alert goes to the "unassigned" queue of its département.
    */
   TDB_MISSIONS_LOCALES_CSV: existingFile,
+  /**
+   * Formateur ↔ responsable relations (streams/referentiels/relations.ts:
+   * `uai_responsable;siret_responsable;uai_formateur;siret_formateur`). Unset: no relation, an API
+   * key writes only the records whose formateur is its own organisation.
+   */
+  TDB_RELATIONS_ORGANISMES_CSV: existingFile,
   /** Days a learner may stay INSCRIT without a contract before a Mission Locale alert (status-rules.md). */
   TDB_ALERTE_INSCRIT_JOURS: z.coerce.number().int().min(1).max(365).default(60),
   /** A RUPTURANT period of at most this many days (e.g. a one-day gap between two contracts) raises no alert. */
