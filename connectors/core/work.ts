@@ -112,7 +112,11 @@ export function looseIdentity(input: unknown): { key: string | null; organisatio
     /* the SIRET is what is wrong */
   }
   const rawId = r.id_erp_apprenant;
-  const id = typeof rawId === 'string' || typeof rawId === 'number' ? String(rawId).trim() : '';
+  // Never a key from a rounded or infinite number (validate.ts IDENTIFIANT_NUMERIQUE_IMPRECIS).
+  const id =
+    typeof rawId === 'string' || (typeof rawId === 'number' && Number.isSafeInteger(rawId))
+      ? String(rawId).trim()
+      : '';
   let key: string | null = null;
   try {
     // No key from an id that could not be a record's (control characters, too long).
