@@ -108,6 +108,11 @@ const schema = z.object({
   TDB_DEPOT_DIR: optionalPath,
   /** Requests per minute per ERP API key on the ingestion routes (connectors/http). */
   TDB_API_RATE_LIMIT: z.coerce.number().int().min(1).default(120),
+  /**
+   * Failed authentications (401) per client address and minute on /api/ routes, after which the
+   * address gets 429 until the minute ends (api/plugins/auth-failures.ts).
+   */
+  TDB_AUTH_FAILURE_LIMIT: z.coerce.number().int().min(1).default(50),
   /** Yparéo export to poll (`tdb ypareo poll` without --url), and its bearer token if any. */
   TDB_YPAREO_URL: z.string().url().optional(),
   TDB_YPAREO_TOKEN: z.string().optional(),

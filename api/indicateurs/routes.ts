@@ -101,7 +101,7 @@ export const indicateursRoutes: FastifyPluginAsync<{ runner: QueryRunner }> = as
 
   app.get(
     '/indicateurs',
-    { schema: indicateursSchema, preHandler: app.authorize({ roles: AGGREGATE_ROLES }) },
+    { schema: indicateursSchema, onRequest: app.authorize({ roles: AGGREGATE_ROLES }) },
     async (request, reply) => {
       const q = request.query as Query;
       const date = dateOrToday('date', q.date, ctx.clock.today());
@@ -123,7 +123,7 @@ export const indicateursRoutes: FastifyPluginAsync<{ runner: QueryRunner }> = as
     {
       schema: nationalSchema,
       preValidation: async (request) => refuseFiltersOnNational(request.query as Query, ctx.territoires),
-      preHandler: app.authorize({ roles: EVERY_ROLE }),
+      onRequest: app.authorize({ roles: EVERY_ROLE }),
     },
     async (request, reply) => {
       const q = request.query as Query;
@@ -143,7 +143,7 @@ export const indicateursRoutes: FastifyPluginAsync<{ runner: QueryRunner }> = as
 
   app.get(
     '/indicateurs/par/:dimension',
-    { schema: parSchema, preHandler: app.authorize({ roles: AGGREGATE_ROLES }) },
+    { schema: parSchema, onRequest: app.authorize({ roles: AGGREGATE_ROLES }) },
     async (request, reply) => {
       const { dimension } = request.params as { dimension: GroupDimension };
       const q = request.query as Query;
@@ -173,7 +173,7 @@ export const indicateursRoutes: FastifyPluginAsync<{ runner: QueryRunner }> = as
 
   app.get(
     '/indicateurs/series',
-    { schema: seriesSchema, preHandler: app.authorize({ roles: AGGREGATE_ROLES }) },
+    { schema: seriesSchema, onRequest: app.authorize({ roles: AGGREGATE_ROLES }) },
     async (request, reply) => {
       const q = request.query as Query;
       const from = parseDay('from', q.from!);
