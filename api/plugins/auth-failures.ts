@@ -6,7 +6,7 @@
  * routes' own rate limits (connectors/http: TDB_API_RATE_LIMIT per key); this limit is for the
  * ones without: guessing keys, a misconfigured client looping on 401.
  *
- * Counting: each 401 increments a Redis counter per address (`redisKeys(ns).authFailures`,
+ * Counting: each 401 increments, before it is sent, a Redis counter per address (`redisKeys(ns).authFailures`,
  * expiring one minute after the address' first failure), shared by every API process. Checking
  * costs nothing: a process that sees the counter reach the limit remembers the address until the
  * counter expires and refuses it from memory (another process learns it at its own next 401
@@ -68,8 +68,9 @@ export const authFailuresPlugin = fp<AuthFailuresOptions>(
       );
     });
 
-    app.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
-      if (reply.statusCode !== 401 || !guarded(request)) return;
+    // Counted before the 401 is sent (onSend): the client's next request already sees the count.
+    app.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+      if (reply.statusCode !== 401 || !guarded(request)) return payload;
       const key = `${prefix}${request.ip}`;
       try {
         const res = await app.ctx.redis
@@ -82,9 +83,10 @@ export const authFailuresPlugin = fp<AuthFailuresOptions>(
         const ttl = Number(res?.[2]?.[1] ?? WINDOW_MS);
         if (count >= limit) blocked.set(request.ip, Date.now() + (ttl > 0 ? ttl : WINDOW_MS));
       } catch (err) {
-        // The answer is already sent: a Redis outage must not turn into an error of its own.
+        // A Redis outage must not turn the 401 into an error of its own.
         request.log.warn({ err: (err as Error).message }, 'failed authentication not counted (Redis)');
       }
+      return payload;
     });
   },
   { name: 'tdb-auth-failures' },
