@@ -109,7 +109,7 @@ export async function televersementsRoute(
       schema: routeSchema({
         summary: 'Téléverser un fichier de dossiers apprenants (XLSX ou CSV)',
         description:
-          'Fichier XLSX (première feuille) ou CSV (UTF-8 avec ou sans BOM, Windows-1252 ; séparateur ; , tabulation ou |) de 20 Mio au plus, la première ligne nommant les colonnes avec les champs du contrat v3. Réponse : un rapport par ligne. 422 quand le fichier n’est pas un tableau de dossiers (vide, binaire, sans ligne de données, sans colonne du contrat v3) : rien n’est enregistré.',
+          'Fichier XLSX (première feuille) ou CSV (UTF-8 avec ou sans BOM, Windows-1252 ; séparateur ; , tabulation ou |) de 20 Mio au plus, la première ligne nommant les colonnes avec les champs du contrat v3. Réponse : un rapport par ligne, dans la réponse (traitement synchrone : le fichier est analysé hors du fil principal, dans les limites ci-dessous). 422 quand le fichier n’est pas un tableau de dossiers (vide, binaire, sans ligne de données, sans colonne du contrat v3) : rien n’est enregistré. 413 FICHIER_HORS_LIMITES au-delà de 50 000 lignes de données, 1 000 colonnes, 256 Mio une fois décompressé (XLSX : vérifié sur le répertoire de l’archive avant décompression), 60 s d’analyse : rien n’est enregistré. 429 TELEVERSEMENTS_EN_COURS quand la clé a déjà 2 téléversements en cours (Retry-After).',
         tags: ['ingestion'],
         consumes: ['multipart/form-data'],
         security: securityBearer,
