@@ -248,6 +248,21 @@ describe('uploads: every combination, row by row', () => {
   });
 });
 
+describe('uploads large enough for the worker threads', () => {
+  test('the relations are read by the ingestion workers too: 70 attached rows accepted, a foreign one rejected', async () => {
+    // 64 items and more are normalised on worker threads (core/pipeline.ts SMALL_TASK): each loads
+    // the relations referential from the configuration.
+    const rows = Array.from({ length: 70 }, (_, i) => item(`WORKER-C-${i}`, A, C));
+    rows.push(item('WORKER-B', A, B));
+    const res = await upload(keyA, rows, 'gros.csv');
+    const body = res.json();
+    expect([body.lignes, body.crees, body.rejetes]).toEqual([71, 70, 1]);
+    expect(body.rapport[70].validation_errors).toEqual([
+      expect.objectContaining({ code: 'ORGANISME_NON_AUTORISE', path: 'etablissement_formateur_uai' }),
+    ]);
+  });
+});
+
 describe("the review's attack: key A re-sends B's learner", () => {
   test("another name, another end date, an invented second contract: refused, B's record unchanged", async () => {
     // B's ruptured learner, sent by B.
