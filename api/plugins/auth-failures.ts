@@ -81,7 +81,12 @@ export const authFailuresPlugin = fp<AuthFailuresOptions>(
           .exec();
         const count = Number(res?.[1]?.[1] ?? 0);
         const ttl = Number(res?.[2]?.[1] ?? WINDOW_MS);
-        if (count >= limit) blocked.set(request.ip, Date.now() + (ttl > 0 ? ttl : WINDOW_MS));
+        if (count >= limit) {
+          const now = Date.now();
+          // Addresses that never come back are forgotten once their minute is over.
+          if (blocked.size >= 1000) for (const [ip, until] of blocked) if (until <= now) blocked.delete(ip);
+          blocked.set(request.ip, now + (ttl > 0 ? ttl : WINDOW_MS));
+        }
       } catch (err) {
         // A Redis outage must not turn the 401 into an error of its own.
         request.log.warn({ err: (err as Error).message }, 'failed authentication not counted (Redis)');
