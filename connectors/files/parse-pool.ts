@@ -6,10 +6,11 @@
  * - `size` workers (default 2), started on first use and kept; files beyond that wait their turn
  *   (in order).
  * - Each file has `timeoutMs` (default 60 s) and each worker `heapMb` (default 1 GiB of old
- *   generation, Node's resourceLimits): a file past either is refused with FileLimitError, its
- *   worker ended and replaced on next use.
- * - A worker that refused a file (a bound of TABLE_LIMITS) is ended too, so that nothing it was
- *   still inflating goes on; a worker that crashed fails its file only.
+ *   generation, Node's resourceLimits): a file past either is refused with FileLimitError.
+ * - A file refused by a bound of TABLE_LIMITS (or as not a table) stops its reading where the
+ *   bound was passed: the parser throws, its streams are destroyed, the worker is reused. A worker
+ *   past its time or heap budget, or that failed otherwise, is ended and a replacement started at
+ *   once (warm for the next file); only its own file fails.
  */
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -73,7 +74,11 @@ export function createParsePool(opts: ParsePoolOptions = {}): ParsePool {
       w.off('exit', onExit);
       running--;
       if (keep && !closed) idle.push(w);
-      else void w.terminate();
+      else {
+        void w.terminate();
+        // A warm replacement, so that the next file does not wait for a worker to start.
+        if (!closed && idle.length === 0) idle.push(spawn());
+      }
       outcome();
       next();
     };
@@ -88,7 +93,9 @@ export function createParsePool(opts: ParsePoolOptions = {}): ParsePool {
             job.resolve({ format: m.format, rows, encoding: m.encoding, separator: m.separator }),
           );
         case 'refused':
-          return finish(false, () =>
+          // A bound or a format refused the file: the reading stopped there (its streams are
+          // destroyed when the parser throws), the worker is reused.
+          return finish(true, () =>
             job.reject(
               m.limite === null ? new FileFormatError(m.message) : new FileLimitError(m.message, m.limite),
             ),
@@ -115,7 +122,7 @@ export function createParsePool(opts: ParsePoolOptions = {}): ParsePool {
         finish(false, () =>
           job.reject(
             new FileLimitError(
-              `analyse du fichier trop longue (plus de ${Math.round(timeoutMs / 1000)} s) : découpez-le ou enregistrez-le au format CSV`,
+              `analyse du fichier trop longue (plus de ${Math.ceil(timeoutMs / 1000)} s) : découpez-le ou enregistrez-le au format CSV`,
               timeoutMs,
             ),
           ),

@@ -15,7 +15,9 @@ import ExcelJS from 'exceljs';
 import type { FastifyInstance } from 'fastify';
 import yazl from 'yazl';
 import { parseXlsx } from '../../connectors/files/xlsx';
-import { TABLE_LIMITS } from '../../connectors/files/limits';
+import { FileFormatError } from '../../connectors/files/csv';
+import { FileLimitError, TABLE_LIMITS } from '../../connectors/files/limits';
+import { createParsePool } from '../../connectors/files/parse-pool';
 import { UPLOADS_PER_KEY } from '../../connectors/http/televersements';
 import { eventually, SHARED_DATA, type TestPlatform } from '../support/platform';
 import { spawnTdb, type TdbProcess } from '../support/tdb-process';
@@ -143,6 +145,10 @@ beforeAll(async () => {
     200,
   );
   if (api.child.exitCode !== null) throw new Error(`tdb api serve exited:\n${api.stderr()}`);
+  // One ordinary upload first: the process' first file starts its parsing worker and its
+  // producer (start-up work, measured in no test below).
+  const warm = await upload(Buffer.from(`id_erp_apprenant;nom_apprenant\nWARM;x\n`), 'chauffe.csv');
+  expect(warm.statusCode).toBe(200);
 });
 
 afterAll(async () => {
@@ -295,6 +301,57 @@ describe('a real file is still processed, off the main thread', () => {
     expect(rows).toEqual([
       { id_erp_apprenant: 42, nom_apprenant: 'Martin', date_entree_formation: '2024-09-02' },
     ]);
+  });
+});
+
+describe('the parsing pool', () => {
+  const rowsXlsx = async (n: number) => {
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet('Feuil1');
+    ws.addRow(['id_erp_apprenant', 'nom_apprenant']);
+    for (let i = 0; i < n; i++) ws.addRow([`P-${i}`, `Nom ${i}`]);
+    return Buffer.from(await wb.xlsx.writeBuffer());
+  };
+
+  test('a file past its time budget is refused, its worker replaced; the next file is parsed', async () => {
+    const pool = createParsePool({ size: 1, timeoutMs: 1 });
+    try {
+      await expect(pool.parse(await rowsXlsx(2000), 'lent.xlsx')).rejects.toThrow(
+        new FileLimitError(
+          'analyse du fichier trop longue (plus de 1 s) : découpez-le ou enregistrez-le au format CSV',
+          1,
+        ),
+      );
+    } finally {
+      await pool.close();
+    }
+    const ok = createParsePool({ size: 1 });
+    try {
+      const first = await ok.parse(await rowsXlsx(3), 'a.xlsx');
+      await expect(ok.parse(Buffer.from('pas un classeur'), 'b.xlsx')).rejects.toThrow(FileFormatError);
+      // The worker that refused b.xlsx parses the next file.
+      const third = await ok.parse(await rowsXlsx(2), 'c.xlsx');
+      expect([first.rows.length, third.rows]).toEqual([
+        3,
+        [
+          { id_erp_apprenant: 'P-0', nom_apprenant: 'Nom 0' },
+          { id_erp_apprenant: 'P-1', nom_apprenant: 'Nom 1' },
+        ],
+      ]);
+    } finally {
+      await ok.close();
+    }
+  });
+
+  test('a file past the heap budget is refused as too heavy', async () => {
+    const pool = createParsePool({ size: 1, heapMb: 16 });
+    try {
+      await expect(pool.parse(await rowsXlsx(40_000), 'lourd.xlsx')).rejects.toThrow(
+        /^fichier trop lourd à analyser \(plus de 16 Mio de mémoire\)/,
+      );
+    } finally {
+      await pool.close();
+    }
   });
 });
 
