@@ -8,8 +8,10 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Context } from '../infra/context';
 import { healthRoutes } from './routes/health';
 import { authPlugin } from './auth/plugin';
+import { authFailuresPlugin } from './plugins/auth-failures';
 import { clientErrorHandler, frameworkErrors } from './errors';
 import { registerDocs } from './plugins/docs';
+import { installJsonBodyParser } from './plugins/json-body';
 import { metricsPlugin } from './plugins/metrics';
 import { readApi } from './read-api';
 import { connectorRoutes } from '../connectors/http';
@@ -47,10 +49,14 @@ export async function buildApp(ctx: Context, opts: BuildAppOptions = {}): Promis
   // Every body of this API is JSON (or a multipart upload): Fastify's default text/plain parser
   // would hand a string to the routes, turning a wrong Content-Type into a misleading 400.
   app.removeContentTypeParser('text/plain');
+  // JSON bodies are strict UTF-8 (an undecodable byte is refused, never stored as U+FFFD).
+  installJsonBodyParser(app);
   // OpenAPI first (it documents the routes registered after it), then the shared auth and metrics.
   await registerDocs(app);
   await app.register(metricsPlugin);
   await app.register(authPlugin);
+  // Before every route family: failed authentications are limited per address on all of them.
+  await app.register(authFailuresPlugin);
   await app.register(healthRoutes);
   await app.register(readApi, { prefix: '/api/v1', queryCacheTtlMs: opts.queryCacheTtlMs });
   await app.register(connectorRoutes);

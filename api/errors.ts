@@ -21,7 +21,7 @@ import type { ErrorObject } from 'ajv';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /** HTTP statuses the API answers with an error body. */
-export type ErrorStatus = 400 | 401 | 403 | 404 | 406 | 408 | 413 | 414 | 415 | 431 | 500;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 406 | 408 | 413 | 414 | 415 | 429 | 431 | 500;
 
 export class ApiError extends Error {
   override name = 'ApiError';
@@ -240,6 +240,12 @@ function frameworkError(fe: FastifyError, request: FastifyRequest): ApiError | n
       );
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return new ApiError(400, 'CORPS_INVALIDE', 'corps JSON mal formé');
+    case 'TDB_ERR_ECHECS_AUTHENTIFICATION':
+      // api/plugins/auth-failures.ts (Retry-After already set).
+      return new ApiError(429, 'TROP_D_ECHECS_D_AUTHENTIFICATION', fe.message);
+    case 'TDB_ERR_CORPS_ENCODAGE':
+      // api/plugins/json-body.ts: the body is not UTF-8 (its message says where and what to do).
+      return new ApiError(400, 'ENCODAGE_INVALIDE', fe.message, 'corps');
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new ApiError(400, 'CORPS_INVALIDE', 'longueur du corps différente de l’en-tête Content-Length');
     case 'FST_ERR_BAD_URL':
@@ -312,7 +318,7 @@ export function sendError(
     return send(reply, request, errorBody(400, code, `${champ} : ${message}`, champ));
   }
   const known = frameworkError(fe, request);
-  if (known) return send(reply, request, errorBody(known.statusCode, known.code, known.message));
+  if (known) return send(reply, request, errorBody(known.statusCode, known.code, known.message, known.champ));
   const status =
     typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500 ? fe.statusCode : 500;
   if (status !== 500) {

@@ -9,6 +9,9 @@ import { buildApp } from './app';
 
 export async function serve(): Promise<void> {
   const ctx = createContext(config(), 'api');
+  // The referentials are read now, before the first request: loaded lazily by the first upload,
+  // they held the event loop for more than a second (health checks and reads waited).
+  void [ctx.territoires, ctx.organismes, ctx.relations];
   const app = await buildApp(ctx);
   const close = async () => {
     await app.close();

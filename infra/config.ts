@@ -94,6 +94,12 @@ const schema = z.object({
    * Unset: every dropout alert goes to the "unassigned" queue of its département.
    */
   TDB_MISSIONS_LOCALES_CSV: existingFile,
+  /**
+   * Formateur ↔ responsable relations (streams/referentiels/relations.ts:
+   * `uai_responsable;siret_responsable;uai_formateur;siret_formateur`). Unset: no relation, an API
+   * key writes only the records whose formateur is its own organisation.
+   */
+  TDB_RELATIONS_ORGANISMES_CSV: existingFile,
   /** Days a learner may stay INSCRIT without a contract before a Mission Locale alert (status-rules.md). */
   TDB_ALERTE_INSCRIT_JOURS: z.coerce.number().int().min(1).max(365).default(60),
   /** A RUPTURANT period of at most this many days (e.g. a one-day gap between two contracts) raises no alert. */
@@ -110,6 +116,11 @@ const schema = z.object({
   TDB_DEPOT_DIR: optionalPath,
   /** Requests per minute per ERP API key on the ingestion routes (connectors/http). */
   TDB_API_RATE_LIMIT: z.coerce.number().int().min(1).default(120),
+  /**
+   * Failed authentications (401) per client address and minute on /api/ routes, after which the
+   * address gets 429 until the minute ends (api/plugins/auth-failures.ts).
+   */
+  TDB_AUTH_FAILURE_LIMIT: z.coerce.number().int().min(1).default(50),
   /** Yparéo export to poll (`tdb ypareo poll` without --url), and its bearer token if any. */
   TDB_YPAREO_URL: z.string().url().optional(),
   TDB_YPAREO_TOKEN: z.string().optional(),

@@ -15,6 +15,7 @@ import {
   loadOrganismes,
   type OrganismesReferential,
 } from '../streams/referentiels/organismes';
+import { loadRelations, NO_RELATIONS, type RelationsOrganismes } from '../streams/referentiels/relations';
 import { loadTerritoires, type Territoires } from '../streams/referentiels/territoires';
 import type { Kafka } from 'kafkajs';
 
@@ -30,6 +31,8 @@ export interface Context {
   readonly territoires: Territoires;
   /** From TDB_ORGANISMES_CSV; without it, generated organisations (every valid pair is reliable). */
   readonly organismes: OrganismesReferential;
+  /** Formateur ↔ responsable relations from TDB_RELATIONS_ORGANISMES_CSV; without it, none. */
+  readonly relations: RelationsOrganismes;
   /** Registers the schemas on first call (idempotent) and returns the Avro codec. */
   codec(): Promise<EventCodec>;
   close(): Promise<void>;
@@ -42,6 +45,7 @@ export function createContext(c: Config = defaultConfig(), clientId = 'app'): Co
     redis: Redis;
     territoires: Territoires;
     organismes: OrganismesReferential;
+    relations: RelationsOrganismes;
     secrets: Secrets;
   }> = {};
   let codec: Promise<EventCodec> | undefined;
@@ -70,6 +74,11 @@ export function createContext(c: Config = defaultConfig(), clientId = 'app'): Co
       return (made.organismes ??= c.TDB_ORGANISMES_CSV
         ? loadOrganismes(c.TDB_ORGANISMES_CSV, ctx.territoires)
         : generateOrganismes(200, ctx.territoires));
+    },
+    get relations() {
+      return (made.relations ??= c.TDB_RELATIONS_ORGANISMES_CSV
+        ? loadRelations(c.TDB_RELATIONS_ORGANISMES_CSV)
+        : NO_RELATIONS);
     },
     codec() {
       codec ??= registerSchemas(c);

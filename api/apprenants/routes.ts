@@ -8,7 +8,8 @@
  *
  * Names come from decrypting `identite_chiffree` (base64 of an infra/crypto.ts sealJson blob, key
  * ctx.secrets.dataKey) for these entitled roles only. Every response is first written to the
- * access log (acces_nominatifs). Lists are never cached.
+ * access log (acces_nominatifs). Lists are never cached, by the API or by anyone else
+ * (`Cache-Control: no-store`).
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { DecryptionError, openJson } from '../../infra/crypto';
@@ -22,6 +23,7 @@ import { dateOrToday } from '../params';
 import { filterProperties, parseFilters } from '../sql/filters';
 import type { QueryRunner } from '../sql/runner';
 import { dateProperty, errorResponses } from '../indicateurs/schemas';
+import { noStoreAnswers } from '../plugins/no-store';
 import { logNominativeAccess } from './access-log';
 import { listCountSql, listSql } from './queries';
 
@@ -143,11 +145,12 @@ const orNull = (v: unknown) => (v === undefined || v === null || v === '' ? null
 
 export const apprenantsRoutes: FastifyPluginAsync<{ runner: QueryRunner }> = async (app, { runner }) => {
   const { ctx } = app;
+  noStoreAnswers(app); // names: never kept by a cache (JSON, CSV, XLSX)
   const db = ctx.clickhouse.database;
 
   app.get(
     '/apprenants',
-    { schema, preHandler: app.authorize({ roles: LIST_ROLES }) },
+    { schema, onRequest: app.authorize({ roles: LIST_ROLES }) },
     async (request, reply) => {
       const q = request.query as Record<string, string | number | undefined>;
       const p = request.principal;

@@ -7,7 +7,8 @@
  * a header row of column names; hidden counts (statistical secrecy) are empty cells, and the
  * `masque` column lists the hidden fields separated by `|`. Text cells that a spreadsheet would
  * read as a formula (starting with = + - @, tab or carriage return: names, phone numbers, comments
- * come from ERPs and advisors) are prefixed with a single quote (OWASP "CSV Injection");
+ * come from ERPs and advisors) are prefixed with a single quote (OWASP "CSV Injection"), after
+ * invisible and bidi control characters are removed from every text cell (`visibleCell`);
  * numbers stay numbers.
  * XLSX: exceljs, one sheet, a bold header row, numbers as numbers, text as text cells (never
  * formulas, so no prefix is needed), hidden counts as empty cells.
@@ -54,8 +55,25 @@ const cellOf = (v: Cell | readonly string[] | undefined): Cell =>
 /** First characters that make a spreadsheet evaluate a cell (OWASP CSV Injection). */
 const FORMULA_START = /^[=+\-@\t\r]/;
 
-/** A text cell as written to CSV: prefixed with `'` when a spreadsheet would take it for a formula. */
-export const neutraliseFormula = (text: string): string => (FORMULA_START.test(text) ? `'${text}` : text);
+/**
+ * Invisible characters and bidi controls (default-ignorable code points and format characters, as
+ * connectors/core/normalise/names.ts strips them from identities at ingestion): removed from every
+ * exported text cell, so that neither a zero-width character before `=` ("\u200b=1+1") hides a
+ * formula from the guard below, nor a bidi override (U+202E) reorders what a spreadsheet shows.
+ */
+const INVISIBLE = /[\p{Default_Ignorable_Code_Point}\p{Cf}]/gu;
+
+/** A text cell of an export: invisible and bidi control characters removed. */
+export const visibleCell = (text: string): string => text.replace(INVISIBLE, '');
+
+/**
+ * A text cell as written to CSV: invisible characters removed first (`visibleCell`), then
+ * prefixed with `'` when a spreadsheet would take it for a formula.
+ */
+export const neutraliseFormula = (raw: string): string => {
+  const text = visibleCell(raw);
+  return FORMULA_START.test(text) ? `'${text}` : text;
+};
 
 /** The table as CSV text (with its BOM): `;`, header row, text cells neutralised, booleans 1/0. */
 export function toCsv(t: Table): string {
@@ -78,7 +96,13 @@ export async function toXlsx(t: Table): Promise<Buffer> {
   wb.creator = "Tableau de bord de l'apprentissage";
   const ws = wb.addWorksheet(t.name.slice(0, 31));
   ws.addRow([...t.columns]).font = { bold: true };
-  for (const r of t.rows) ws.addRow(t.columns.map((c) => cellOf(r[c])));
+  for (const r of t.rows)
+    ws.addRow(
+      t.columns.map((c) => {
+        const v = cellOf(r[c]);
+        return typeof v === 'string' ? visibleCell(v) : v;
+      }),
+    );
   return Buffer.from(await wb.xlsx.writeBuffer());
 }
 

@@ -110,7 +110,7 @@ export const indicateursRoutes: FastifyPluginAsync<{ runner: QueryRunner }> = as
 
   app.get(
     '/indicateurs',
-    { schema: indicateursSchema, preHandler: app.authorize({ roles: AGGREGATE_ROLES }) },
+    { schema: indicateursSchema, onRequest: app.authorize({ roles: AGGREGATE_ROLES }) },
     async (request, reply) => {
       const q = request.query as Query;
       const date = dateOrToday('date', q.date, ctx.clock.today());
@@ -132,7 +132,7 @@ export const indicateursRoutes: FastifyPluginAsync<{ runner: QueryRunner }> = as
     {
       schema: nationalSchema,
       preValidation: async (request) => refuseFiltersOnNational(request.query as Query, ctx.territoires),
-      preHandler: app.authorize({ roles: EVERY_ROLE }),
+      onRequest: app.authorize({ roles: EVERY_ROLE }),
     },
     async (request, reply) => {
       const q = request.query as Query;
@@ -152,7 +152,7 @@ export const indicateursRoutes: FastifyPluginAsync<{ runner: QueryRunner }> = as
 
   app.get(
     '/indicateurs/par/:dimension',
-    { schema: parSchema, preHandler: app.authorize({ roles: AGGREGATE_ROLES }) },
+    { schema: parSchema, onRequest: app.authorize({ roles: AGGREGATE_ROLES }) },
     async (request, reply) => {
       const { dimension } = request.params as { dimension: GroupDimension };
       const q = request.query as Query;
@@ -188,7 +188,7 @@ export const indicateursRoutes: FastifyPluginAsync<{ runner: QueryRunner }> = as
 
   app.get(
     '/indicateurs/series',
-    { schema: seriesSchema, preHandler: app.authorize({ roles: AGGREGATE_ROLES }) },
+    { schema: seriesSchema, onRequest: app.authorize({ roles: AGGREGATE_ROLES }) },
     async (request, reply) => {
       const q = request.query as Query;
       const from = parseDay('from', q.from!);

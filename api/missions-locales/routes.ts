@@ -31,6 +31,7 @@ import { logNominativeAccess } from '../apprenants/access-log';
 import type { Principal } from '../auth/tokens';
 import { ApiError, badField, useApiErrors } from '../errors';
 import { formatOf, sendTable } from '../format/tables';
+import { noStoreAnswers } from '../plugins/no-store';
 import { checkCharacters, parseDay } from '../params';
 import { checkQuery } from '../query-check';
 import { fluxSchema, listSchema, livraisonsSchema, oneSchema, patchSchema, syntheseSchema } from './schemas';
@@ -56,6 +57,7 @@ export async function missionsLocalesRoutes(
   opts: MissionsLocalesOptions = {},
 ): Promise<void> {
   useApiErrors(app);
+  noStoreAnswers(app); // alerts, their exports and follow-ups are nominative: never kept by a cache
   // Query values checked before the schema, so that a refusal says why (api/query-check.ts).
   app.addHook('preValidation', checkQuery({ depuis: (raw) => parseDay('depuis', String(raw)) }));
   const { ctx } = app;
@@ -73,7 +75,7 @@ export async function missionsLocalesRoutes(
 
   app.get(
     '/missions-locales/:id/alertes',
-    { schema: listSchema, preHandler: guard },
+    { schema: listSchema, onRequest: guard },
     async (request, reply) => {
       const ml = (request.params as MlParams).id;
       const q = request.query as {
@@ -153,7 +155,7 @@ export async function missionsLocalesRoutes(
   const heartbeatMs = opts.heartbeatMs ?? ctx.config.TDB_ALERTES_SSE_HEARTBEAT_MS;
   app.get(
     '/missions-locales/:id/alertes/flux',
-    { schema: fluxSchema, preHandler: guard },
+    { schema: fluxSchema, onRequest: guard },
     async (request, reply) =>
       serveFlux(
         { ctx, store, hub, heartbeatMs, log: request.log },
@@ -165,7 +167,7 @@ export async function missionsLocalesRoutes(
 
   app.get(
     '/missions-locales/:id/alertes/:alerteId',
-    { schema: oneSchema, preHandler: guard },
+    { schema: oneSchema, onRequest: guard },
     async (request) => {
       const { id: ml, alerteId } = request.params as AlerteParams;
       const stored = await store.get(alerteId);
@@ -188,7 +190,7 @@ export async function missionsLocalesRoutes(
 
   app.patch(
     '/missions-locales/:id/alertes/:alerteId',
-    { schema: patchSchema, preHandler: guard },
+    { schema: patchSchema, onRequest: guard },
     async (request) => {
       const { id: ml, alerteId } = request.params as AlerteParams;
       const body = request.body as { situation: Situation; commentaire?: string };
@@ -222,7 +224,7 @@ export async function missionsLocalesRoutes(
 
   app.get(
     '/missions-locales/:id/synthese',
-    { schema: syntheseSchema, preHandler: guard },
+    { schema: syntheseSchema, onRequest: guard },
     async (request, reply) => {
       const ml = (request.params as MlParams).id;
       const all = await store.summariesOf(ml);
@@ -281,7 +283,7 @@ export async function missionsLocalesRoutes(
 
   app.get(
     '/missions-locales/:id/webhook/livraisons',
-    { schema: livraisonsSchema, preHandler: guard },
+    { schema: livraisonsSchema, onRequest: guard },
     async (request) => {
       const ml = (request.params as MlParams).id;
       const n = (request.query as { n?: number }).n ?? 100;

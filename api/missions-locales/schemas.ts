@@ -126,7 +126,7 @@ export const listSchema = {
 export const fluxSchema = {
   summary: 'Flux temps réel des alertes (Server-Sent Events)',
   description:
-    "text/event-stream. Événements `alerte` (nouvelle alerte), `fermeture` (fermée : nouveau contrat, fin de formation…), `suivi` (situation modifiée), chacun avec `id:` croissant par Mission Locale et `data:` = {evenement_id, type, mission_locale_id, alerte_id, alerte}. Reprise sans perte ni doublon avec l'en-tête Last-Event-ID (ou last_event_id=). `reinitialisation` : le journal a été tronqué après l'identifiant donné, recharger la liste. Commentaires `: ping` périodiques.",
+    "text/event-stream. Événements `alerte` (nouvelle alerte), `fermeture` (fermée : nouveau contrat, fin de formation…), `suivi` (situation modifiée), chacun avec `id:` croissant par Mission Locale et `data:` = {evenement_id, type, mission_locale_id, alerte_id, alerte}. Reprise sans perte ni doublon avec l'en-tête Last-Event-ID (ou last_event_id=). `reinitialisation` : le journal a été tronqué après l'identifiant donné, ou l'identifiant est postérieur au dernier événement du journal (reprise à la fin du journal) : recharger la liste. Un identifiant dont une partie dépasse 64 bits : 400. Commentaires `: ping` périodiques.",
   tags,
   security,
   params: mlParams,

@@ -6,7 +6,10 @@
  *   `Last-Event-ID` header (or `?last_event_id=`) a client gets exactly the entries after it
  *   (XRANGE with an exclusive start): nothing lost, nothing twice, whichever API process answers.
  *   Without it, only the events after the connection (load the list first and pass its
- *   `dernier_evenement` to miss nothing in between).
+ *   `dernier_evenement` to miss nothing in between). An id beyond 64 bits per part is a 400 (before
+ *   the stream opens: an EventSource does not retry it); an id after the journal's last entry
+ *   resumes from that entry, announced by a `reinitialisation` event (a forged id, or a journal
+ *   deleted since: nothing would ever come after it).
  * - New entries are pushed within milliseconds: one pub/sub subscriber per API process wakes the
  *   connections of the Mission Locale; each heartbeat also re-reads (a missed notification costs at
  *   most one heartbeat interval).
@@ -19,7 +22,7 @@ import type { Context } from '../../infra/context';
 import type { Redis } from '../../infra/redis/client';
 import { isoFromDay } from '../../streams/status/calendar';
 import { presentAlert } from '../../streams/alert-inbox/present';
-import type { AlertStore, JournalEntry } from '../../streams/alert-inbox/store';
+import { compareEventIds, type AlertStore, type JournalEntry } from '../../streams/alert-inbox/store';
 import type { WebhookPayload } from '../../streams/alert-inbox/webhooks';
 import { logNominativeAccess } from '../apprenants/access-log';
 import { badField } from '../errors';
@@ -69,7 +72,14 @@ export class JournalHub {
   }
 }
 
-/** The Last-Event-ID of a request (header first), checked; undefined when absent. */
+/** The largest part of a Redis stream entry id (64 bits unsigned). */
+const MAX_ID_PART = 2n ** 64n - 1n;
+
+/**
+ * The Last-Event-ID of a request (header first), checked; undefined when absent. 400 naming
+ * `last_event_id` when it is not `<millisecondes>-<séquence>` or a part is beyond 64 bits (no
+ * stream entry can have it: Redis refuses it, and the stream would close at once).
+ */
 export function lastEventIdOf(request: FastifyRequest): string | undefined {
   const header = request.headers['last-event-id'];
   const raw =
@@ -78,6 +88,11 @@ export function lastEventIdOf(request: FastifyRequest): string | undefined {
   if (raw === undefined || raw === '') return undefined;
   if (!EVENT_ID.test(raw))
     throw badField('last_event_id', 'identifiant d’événement attendu (<millisecondes>-<séquence>)');
+  if (raw.split('-').some((part) => BigInt(part) > MAX_ID_PART))
+    throw badField(
+      'last_event_id',
+      `identifiant d’événement hors limites : chaque partie est au plus ${MAX_ID_PART} (reçu : ${raw})`,
+    );
   return raw;
 }
 
@@ -98,14 +113,19 @@ export async function serveFlux(
 ): Promise<void> {
   const { ctx, store, hub } = deps;
   const resume = lastEventIdOf(request);
-  let cursor = resume ?? (await store.lastEventId(ml));
-  const gap = resume !== undefined && (await store.journalGap(ml, resume));
+  const last = await store.lastEventId(ml);
+  // An id after the journal's last entry was never sent by this journal (forged, or a journal
+  // deleted since): nothing would ever come after it. Resume from the end, and say so.
+  const ahead = resume !== undefined && compareEventIds(resume, last) > 0;
+  let cursor = ahead ? last : (resume ?? last);
+  const gap = resume !== undefined && !ahead && (await store.journalGap(ml, resume));
 
   reply.hijack();
   const res = reply.raw;
   res.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache, no-transform',
+    // Nominative events: no cache may keep them (api/plugins/no-store.ts); no proxy may buffer them.
+    'cache-control': 'no-store, no-transform',
     connection: 'keep-alive',
     'x-accel-buffering': 'no',
   });
@@ -122,6 +142,15 @@ export async function serveFlux(
       res.on('close', done);
     });
   await write(`retry: 2000\n: flux des alertes de ${ml}\n\n`);
+  if (ahead)
+    await write(
+      `event: reinitialisation\ndata: ${JSON.stringify({
+        raison:
+          'identifiant postérieur au dernier événement du journal : reprise à la fin du journal ; recharger la liste des alertes',
+        last_event_id: resume,
+        reprise_apres: last,
+      })}\n\n`,
+    );
   if (gap)
     await write(
       `event: reinitialisation\ndata: ${JSON.stringify({

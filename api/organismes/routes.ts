@@ -90,7 +90,7 @@ export const organismesRoutes: FastifyPluginAsync<{ runner: QueryRunner }> = asy
 
   app.get(
     '/organismes/:uai/transmission',
-    { schema, preHandler: app.authorize({ roles: TRANSMISSION_ROLES }) },
+    { schema, onRequest: app.authorize({ roles: TRANSMISSION_ROLES }) },
     async (request, reply) => {
       const raw = (request.params as { uai: string }).uai.toUpperCase();
       if (!/^[0-9]{7}[A-Z]$/.test(raw))

@@ -113,7 +113,7 @@ export const territoireRoutes: FastifyPluginAsync<{ runner: QueryRunner }> = asy
 
   app.get(
     '/organismes/transmissions',
-    { schema, preHandler: app.authorize({ roles: TERRITOIRE_ROLES }) },
+    { schema, onRequest: app.authorize({ roles: TERRITOIRE_ROLES }) },
     async (request, reply) => {
       const q = request.query as { seuil_jours?: number; departement?: string; etat?: Etat };
       const seuil = Number(q.seuil_jours ?? 7);

@@ -30,6 +30,7 @@ export type ErrorCode =
   | 'CODE_COMMUNE_INVALIDE'
   | 'NOMBRE_INVALIDE'
   | 'BOOLEEN_INVALIDE'
+  | 'IDENTIFIANT_NUMERIQUE_IMPRECIS'
   | 'ORGANISME_NON_AUTORISE';
 
 /** Stable codes of the warnings of an accepted item (besides the status engine's, see streams/status). */
@@ -45,6 +46,7 @@ export type WarningCode =
   | 'INE_INVALIDE'
   | 'VALEUR_INVALIDE_IGNOREE'
   | 'COMMUNE_DEDUITE_DU_CODE_POSTAL'
+  | 'CARACTERES_INVISIBLES_SUPPRIMES'
   | 'NON_APPRENTI';
 
 /** One rejected field: `path` is the v3 field name (the contract's reply shape, plus `code`). */

@@ -36,7 +36,7 @@ import {
   normaliseUai,
   type Normalised,
 } from './normalise/identifiants';
-import { comparableName, displayName } from './normalise/names';
+import { comparableName, displayName, withoutInvisible } from './normalise/names';
 import { normalisePhone } from './normalise/phone';
 import {
   cleanText,
@@ -293,6 +293,37 @@ function readInstant(c: Collector, rec: Record<string, unknown>, field: string):
   return day === null ? null : DateTime.fromISO(isoFromDay(day), { zone: 'Europe/Paris' }).toMillis();
 }
 
+/**
+ * An identity text (names, address) without its invisible and bidi control characters (names.ts
+ * `withoutInvisible`): removed, with the warning CARACTERES_INVISIBLES_SUPPRIMES naming the code
+ * points (never the value). Null when nothing visible is left.
+ */
+function visibleText(c: Collector, field: string, raw: string | null): string | null {
+  if (raw === null) return null;
+  const { text, removed } = withoutInvisible(raw);
+  if (removed.length === 0) return raw;
+  c.warnings.push({
+    code: 'CARACTERES_INVISIBLES_SUPPRIMES',
+    path: field,
+    message: `${field} : caractères invisibles ou de contrôle bidirectionnel supprimés (${removed.slice(0, 5).join(', ')}${removed.length > 5 ? ', …' : ''})`,
+  });
+  return cleanText(text);
+}
+
+/** A required identity text: CHAMP_REQUIS when absent or when only invisible characters were sent. */
+function requireVisibleText(c: Collector, rec: Record<string, unknown>, field: string): string {
+  const raw = requireText(c, rec, field);
+  if (raw === '') return raw;
+  const v = visibleText(c, field, raw);
+  if (v === null)
+    c.errors.push({
+      code: 'CHAMP_REQUIS',
+      path: field,
+      message: `${field} : champ requis vide (seulement des caractères invisibles)`,
+    });
+  return v ?? '';
+}
+
 function optText(rec: Record<string, unknown>, field: string, max: number = FREE_TEXT): string | null {
   const v = cleanText(rec[field]);
   return v === null ? null : v.slice(0, max);
@@ -452,8 +483,8 @@ export function normaliseDossier(
   const c = new Collector();
 
   // Identity of the record and of the person.
-  const nom = displayName(requireText(c, rec, 'nom_apprenant'));
-  const prenom = displayName(requireText(c, rec, 'prenom_apprenant'));
+  const nom = displayName(requireVisibleText(c, rec, 'nom_apprenant'));
+  const prenom = displayName(requireVisibleText(c, rec, 'prenom_apprenant'));
   const idErp = requireText(c, rec, 'id_erp_apprenant');
   const annee = isBlank(rec.annee_scolaire)
     ? (requireText(c, rec, 'annee_scolaire'), '')
@@ -591,7 +622,7 @@ export function normaliseDossier(
     'nom_referent_handicap_formation',
     'prenom_referent_handicap_formation',
   ] as const) {
-    const v = optText(rec, field);
+    const v = visibleText(c, field, optText(rec, field));
     if (v !== null) identite[field] = v;
   }
   const cpNaissance = optional(

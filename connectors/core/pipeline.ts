@@ -82,8 +82,9 @@ export interface Transmission {
    */
   snapshot?: boolean;
   /**
-   * Only records whose responsable or formateur (UAI, SIRET) is this pair are accepted (the API
-   * key's organisation); the others are rejected with ORGANISME_NON_AUTORISE.
+   * The API key's organisation: only the records it may write are accepted (its own formateur,
+   * or a formateur attached to it as responsable in the relations referential: authorisation.ts);
+   * the others are rejected with ORGANISME_NON_AUTORISE naming the field.
    */
   authorised?: Organisation;
 }

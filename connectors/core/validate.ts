@@ -98,6 +98,41 @@ function characterIssues(item: Record<string, unknown>, skip: ReadonlySet<string
 }
 
 /**
+ * The identifier fields a JSON number may stand for (the schema's `['string', 'integer', …]`
+ * codes: id_erp_apprenant, SIRETs, UAI-like codes, INE, postcodes, CFD, RNCP…; not booleans).
+ */
+const NUMERIC_IDENTIFIER_FIELDS: readonly string[] = Object.entries(dossierApprenantV3Schema.properties)
+  .filter(([, p]) => {
+    const types: readonly string[] = ([] as string[]).concat((p as { type: string | string[] }).type);
+    return types.includes('integer') && !types.includes('boolean');
+  })
+  .map(([field]) => field);
+
+/**
+ * IDENTIFIANT_NUMERIQUE_IMPRECIS of an identifier sent as a number that is not a safe integer:
+ * JSON.parse (and a spreadsheet) keeps 53 bits, so 9007199254740993 arrives as …992 and two learners
+ * become one; 1e400 arrives as Infinity. No source text is needed to tell: rounding is monotonic
+ * and every integer up to 2^53 − 1 is exact, so a literal beyond it always arrives beyond it.
+ */
+function numericIdentifierIssues(item: Record<string, unknown>): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  for (const field of NUMERIC_IDENTIFIER_FIELDS) {
+    const v = item[field];
+    // A fraction within the safe range is ajv's (TYPE_INVALIDE: integer expected).
+    if (typeof v !== 'number' || (Number.isFinite(v) && Math.abs(v) <= Number.MAX_SAFE_INTEGER)) continue;
+    const why = Number.isFinite(v)
+      ? `nombre trop grand pour être lu exactement (au-delà de ${frenchNumber(Number.MAX_SAFE_INTEGER)}, il est arrondi)`
+      : 'nombre hors des limites (lu comme infini)';
+    issues.push({
+      code: 'IDENTIFIANT_NUMERIQUE_IMPRECIS',
+      path: field,
+      message: `${field} : ${why} ; envoyez l'identifiant sous forme de texte (entre guillemets)`,
+    });
+  }
+  return issues;
+}
+
+/**
  * The structural errors of `item` (empty when it matches the schema). An item nested too deep
  * (VALEUR_NON_SCALAIRE) or larger than `itemBytes` of JSON (DOSSIER_TROP_VOLUMINEUX) gets that one
  * error only: nothing else of it is read.
@@ -120,8 +155,9 @@ export function validateStructure(item: unknown, itemBytes = DEFAULT_LIMITS.item
       },
     ];
   }
-  const issues: ValidationIssue[] = [];
-  const seen = new Set<string>();
+  // An imprecise number is said as such, whatever ajv thinks of it (Infinity is not an integer).
+  const issues: ValidationIssue[] = numericIdentifierIssues(rec);
+  const seen = new Set<string>(issues.map((i) => i.path));
   if (!validateV3(item)) {
     for (const e of validateV3.errors ?? []) {
       const issue = issueOf(e);

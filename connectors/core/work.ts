@@ -17,6 +17,8 @@ import type { RejectedRecord } from '../../schemas/generated/RejectedRecord';
 import { fingerprintOf, type Fingerprint } from './fingerprint';
 import { personKey, personKeyFromNames, recordKey } from './identity';
 import type { ValidationIssue, Warning } from './issues';
+import type { RelationsOrganismes } from '../../streams/referentiels/relations';
+import { writeRefusal } from './authorisation';
 import { deadLetterInput, DEFAULT_LIMITS, forbiddenCharacter, type IngestLimits } from './limits';
 import { normaliseDossier, type NormaliseRefs, type NormalisedDossier } from './normalise';
 import { normaliseSiret, normaliseUai } from './normalise/identifiants';
@@ -34,7 +36,10 @@ export interface NormaliseTask {
   /** Ingestion time (epoch ms) of the transmission. */
   now: number;
   items: readonly { input: unknown; location: string }[];
-  /** Only records whose responsable or formateur pair is this one are accepted (the API key's). */
+  /**
+   * The API key's organisation: only the records it may write are accepted (its own formateur, or
+   * a formateur attached to it as responsable: authorisation.ts); null for other connectors.
+   */
   authorised: Organisation | null;
   /** The organisation of the transmission, for rejected items whose own cannot be read. */
   organisme: Organisation | null;
@@ -107,7 +112,11 @@ export function looseIdentity(input: unknown): { key: string | null; organisatio
     /* the SIRET is what is wrong */
   }
   const rawId = r.id_erp_apprenant;
-  const id = typeof rawId === 'string' || typeof rawId === 'number' ? String(rawId).trim() : '';
+  // Never a key from a rounded or infinite number (validate.ts IDENTIFIANT_NUMERIQUE_IMPRECIS).
+  const id =
+    typeof rawId === 'string' || (typeof rawId === 'number' && Number.isSafeInteger(rawId))
+      ? String(rawId).trim()
+      : '';
   let key: string | null = null;
   try {
     // No key from an id that could not be a record's (control characters, too long).
@@ -158,9 +167,14 @@ export function rejectedRecord(
   };
 }
 
-const isOf = (img: NormalisedDossier['image'], o: Organisation) =>
-  (img.etablissement_formateur_uai === o.uai && img.etablissement_formateur_siret === o.siret) ||
-  (img.etablissement_responsable_uai === o.uai && img.etablissement_responsable_siret === o.siret);
+/** ORGANISME_NON_AUTORISE when the API key may not write this record (authorisation.ts), else null. */
+const refusalOf = (img: NormalisedDossier['image'], key: Organisation, relations: RelationsOrganismes) =>
+  writeRefusal(
+    key,
+    { uai: img.etablissement_formateur_uai, siret: img.etablissement_formateur_siret },
+    { uai: img.etablissement_responsable_uai, siret: img.etablissement_responsable_siret },
+    relations,
+  );
 
 export function createWorkFunctions(ctx: Context): WorkFunctions {
   const refs: NormaliseRefs = { organismes: ctx.organismes, territoires: ctx.territoires };
@@ -183,14 +197,10 @@ export function createWorkFunctions(ctx: Context): WorkFunctions {
         let errors: ValidationIssue[] = structural;
         if (structural.length === 0) {
           const r = normaliseDossier(item.input as Record<string, unknown>, refs, { today });
-          if (r.ok && task.authorised && !isOf(r.dossier.image, task.authorised)) {
-            errors = [
-              {
-                code: 'ORGANISME_NON_AUTORISE',
-                path: 'etablissement_formateur_uai',
-                message: `etablissement_formateur_uai : ni le formateur ni le responsable de ce dossier n'est l'organisme de la clé d'API (UAI ${task.authorised.uai}, SIRET ${task.authorised.siret})`,
-              },
-            ];
+          const refusal =
+            r.ok && task.authorised ? refusalOf(r.dossier.image, task.authorised, ctx.relations) : null;
+          if (refusal) {
+            errors = [refusal];
           } else if (r.ok) {
             const d = r.dossier;
             const img = d.image;

@@ -3,11 +3,14 @@
  * and the checks every connector of files applies before ingesting anything (uploads answer 422,
  * the drop folder moves the file to failed/): not empty, not binary, an .xlsx that is a ZIP, at
  * least one data row, and (without an ERP mapping) at least one column named as a v3 field.
+ * Both formats are read within TABLE_LIMITS (limits.ts: rows, columns, inflated size).
  */
 import path from 'node:path';
 import { V3_FIELDS } from '../../schemas/dossier-apprenant-v3.schema';
 import { printable } from '../core/printable';
+import { frenchNumber } from '../core/limits';
 import { FileFormatError, parseCsv } from './csv';
+import { FileLimitError, TABLE_LIMITS, type TableLimits } from './limits';
 import { parseXlsx } from './xlsx';
 
 export interface Table {
@@ -31,16 +34,28 @@ const XLSX_NAME = /\.(xlsx|xlsm)$/i;
  */
 export async function parseTable(
   bytes: Buffer,
-  opts: { header?: (h: string) => string; filename?: string } = {},
+  opts: { header?: (h: string) => string; filename?: string; limits?: TableLimits } = {},
 ): Promise<Table> {
+  const limits = opts.limits ?? TABLE_LIMITS;
   if (bytes.length === 0) throw new FileFormatError('aucune ligne de données (fichier vide)');
-  if (isZip(bytes)) return { format: 'xlsx', rows: await parseXlsx(bytes) };
+  if (isZip(bytes)) return { format: 'xlsx', rows: await parseXlsx(bytes, limits) };
   if (opts.filename && XLSX_NAME.test(opts.filename)) {
     throw new FileFormatError(
       `le fichier ${printable(path.basename(opts.filename))} n'est pas un classeur XLSX valide (ce n'est pas une archive ZIP) : enregistrez-le au format XLSX ou CSV`,
     );
   }
   const t = parseCsv(bytes, opts);
+  if (t.rows.length > limits.maxRows)
+    throw new FileLimitError(
+      `trop de lignes : ${frenchNumber(t.rows.length)} lignes de données, ${frenchNumber(limits.maxRows)} au plus par fichier ; découpez le fichier`,
+      limits.maxRows,
+    );
+  const columns = t.rows.reduce((n, r) => Math.max(n, Object.keys(r).length), 0);
+  if (columns > limits.maxColumns)
+    throw new FileLimitError(
+      `trop de colonnes : ${frenchNumber(columns)}, ${frenchNumber(limits.maxColumns)} au plus`,
+      limits.maxColumns,
+    );
   return { format: 'csv', rows: t.rows, encoding: t.encoding, separator: t.separator };
 }
 

@@ -1,11 +1,15 @@
 /**
- * Bearer API key authentication of the ingestion routes, and the rule of what a key may write.
+ * Bearer API key authentication of the ingestion routes, and the check of what a key may write
+ * before anything is ingested.
  *
- * Rule (connectors/README.md): a key of organisation (UAI, SIRET) writes the records whose
- * responsable pair or formateur pair is exactly that (UAI, SIRET): a CFA transmits for itself as
- * formateur, and a responsible CFA for the sites it is responsible for.
+ * Rule (core/authorisation.ts, connectors/README.md): a key of organisation (UAI, SIRET) writes
+ * the records whose formateur pair is exactly that pair, or whose formateur is attached to it in
+ * the relations referential (TDB_RELATIONS_ORGANISMES_CSV) while the record names it responsable.
  */
 import type { FastifyRequest } from 'fastify';
+import type { RelationsOrganismes } from '../../streams/referentiels/relations';
+import { writeRefusal } from '../core/authorisation';
+import type { ValidationIssue } from '../core/issues';
 import { normaliseSiret, normaliseUai } from '../core/normalise/identifiants';
 import type { Organisation } from '../core/pipeline';
 import type { ApiKeyRecord, ApiKeyStore } from './api-keys';
@@ -59,14 +63,18 @@ function pair(r: Record<string, unknown>, kind: 'responsable' | 'formateur'): Or
 }
 
 /**
- * Whether `item` names another organisation than `key`'s: true when at least one of its pairs is
- * readable and none equals the key's. Items whose pairs are unreadable are left to validation.
+ * The ORGANISME_NON_AUTORISE issue of an item `key` may not write (core/authorisation.ts: its own
+ * formateur, or a formateur attached to it as responsable), or null. Items whose pairs cannot be
+ * read are left to validation (they are rejected there, naming the field).
  */
-export function namesOtherOrganisation(key: Organisation, item: unknown): boolean {
-  if (typeof item !== 'object' || item === null) return false;
-  const pairs = [
-    pair(item as Record<string, unknown>, 'responsable'),
-    pair(item as Record<string, unknown>, 'formateur'),
-  ].filter((p): p is Organisation => p !== null);
-  return pairs.length > 0 && !pairs.some((p) => p.uai === key.uai && p.siret === key.siret);
+export function refusedItem(
+  key: Organisation,
+  item: unknown,
+  relations: RelationsOrganismes,
+): ValidationIssue | null {
+  if (typeof item !== 'object' || item === null) return null;
+  const formateur = pair(item as Record<string, unknown>, 'formateur');
+  const responsable = pair(item as Record<string, unknown>, 'responsable');
+  if (!formateur || !responsable) return null;
+  return writeRefusal(key, formateur, responsable, relations);
 }

@@ -9,7 +9,9 @@
  * - 400 the body is not JSON, not an array, has more than 2,000 items, an item is not an object,
  *   or an item holds a value nested deeper than 2 levels (nothing of the request is ingested);
  * - 401 no/unknown/revoked key (checked before the body is read);
- * - 403 an item names another organisation than the key's (nothing of the request is accepted);
+ * - 403 an item's formateur is neither the key's organisation nor attached to it as responsable
+ *   (core/authorisation.ts; `elements` the items, `champ` the field of the first; nothing of the
+ *   request is accepted);
  * - 413 body over 10 MiB; 415 not application/json; 429 rate limit of the key (TDB_API_RATE_LIMIT
  *   per minute); 503 Kafka cannot take the events now (retry; nothing was recorded).
  */
@@ -19,7 +21,7 @@ import { frenchNumber, inspectItem, MAX_NESTING } from '../core/limits';
 import type { Pipeline } from '../core/pipeline';
 import { printable } from '../core/printable';
 import type { ApiKeyStore } from './api-keys';
-import { namesOtherOrganisation, requireApiKey } from './auth';
+import { refusedItem, requireApiKey } from './auth';
 import { IngestionHttpError } from './errors';
 import { MAX_ITEMS, PUSH_BODY_LIMIT } from './limits';
 import { errorResponses, routeSchema, securityBearer, validationErrorSchema, warningSchema } from './schemas';
@@ -148,13 +150,18 @@ export function dossiersApprenantsRoute(
     async (request, reply) => {
       const key = request.apiKey!;
       const items = checkPushBody(request.body);
-      const foreign = items.flatMap((item, i) => (namesOtherOrganisation(key, item) ? [i] : []));
-      if (foreign.length > 0) {
+      const refused = items.flatMap((item, i) => {
+        const issue = refusedItem(key, item, app.ctx.relations);
+        return issue ? [{ index: i, issue }] : [];
+      });
+      if (refused.length > 0) {
+        const first = refused[0]!;
         return reply.code(403).send({
           status: 'ERROR',
           code: 'ORGANISME_NON_AUTORISE',
-          message: `la clé d'API de l'organisme UAI ${key.uai} / SIRET ${key.siret} ne peut pas transmettre les dossiers d'un autre organisme (ni responsable ni formateur) : ${some(foreign)} ; rien de cet envoi n'a été enregistré`,
-          elements: foreign,
+          message: `la clé d'API de l'organisme UAI ${key.uai} / SIRET ${key.siret} ne peut pas transmettre ces dossiers : ${some(refused.map((r) => r.index))} ; ${itemName(first.index)}, ${first.issue.message} ; rien de cet envoi n'a été enregistré`,
+          elements: refused.map((r) => r.index),
+          champ: first.issue.path,
         });
       }
       const result = await deps.pipeline.ingest({

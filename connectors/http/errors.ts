@@ -81,6 +81,12 @@ export function describeError(
         'CORPS_VIDE',
         'le corps de la requête est vide : un tableau JSON de dossiers est attendu',
       );
+    case 'TDB_ERR_ECHECS_AUTHENTIFICATION':
+      // api/plugins/auth-failures.ts (Retry-After already set).
+      return body(429, 'TROP_D_ECHECS_D_AUTHENTIFICATION', String(e.message));
+    case 'TDB_ERR_CORPS_ENCODAGE':
+      // api/plugins/json-body.ts: the body is not UTF-8 (its message says where and what to do).
+      return body(400, 'ENCODAGE_INVALIDE', String(e.message));
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return body(
         413,

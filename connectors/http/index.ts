@@ -31,6 +31,11 @@ export async function connectorRoutes(
   if (!opts.pipeline) app.addHook('onClose', async () => pipeline.close());
   // One error shape, in French, for every error of these routes (errors.ts); this plugin's scope only.
   app.setErrorHandler(ingestionErrorHandler);
+  // Replies echo the items (names, contacts) or report on them: no cache may keep them (RFC 9111).
+  app.addHook('onSend', async (_request, reply, payload) => {
+    void reply.header('cache-control', 'no-store');
+    return payload;
+  });
 
   await app.register(rateLimit, {
     max: ctx.config.TDB_API_RATE_LIMIT,

@@ -43,6 +43,10 @@ export const errorReplySchema = {
       description: 'Indices (à partir de 0, comme data[i]) des éléments en cause.',
     },
     limite: { type: 'integer', description: 'La limite dépassée (octets ou dossiers).' },
+    champ: {
+      type: 'string',
+      description: 'Le champ v3 en cause (403 ORGANISME_NON_AUTORISE : celui du premier élément refusé).',
+    },
   },
   required: ['status', 'code', 'message'],
 } as const;

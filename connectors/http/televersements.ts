@@ -5,16 +5,26 @@
  * another organisation than the key's is rejected with ORGANISME_NON_AUTORISE (the others are
  * accepted). Replies (errors: errors.ts shape `{status: "ERROR", code, message}`): 200 report;
  * 400 no file or a malformed form; 401 key (checked before the body is read); 413 file over
- * 20 MiB; 415 not multipart/form-data; 422 the file is not a table of dossiers (empty, binary, an
- * .xlsx that is not a workbook, no data row, no v3 column: nothing is sent to Kafka); 503 Kafka
- * cannot take the events now.
+ * 20 MiB (FICHIER_TROP_VOLUMINEUX), or past a bound of files/limits.ts once read
+ * (FICHIER_HORS_LIMITES: inflated size, rows, columns, parse time or memory; nothing is sent to
+ * Kafka); 415 not multipart/form-data; 422 the file is not a table of dossiers (empty, binary, an
+ * .xlsx that is not a workbook, no data row, no v3 column: nothing is sent to Kafka); 429 the key
+ * already has UPLOADS_PER_KEY uploads in progress (TELEVERSEMENTS_EN_COURS, Retry-After); 503
+ * Kafka cannot take the events now.
+ *
+ * The file is parsed on a worker thread (files/parse-pool.ts) and the report is the reply
+ * (synchronous, as the contract has it): with the bounds above a file is parsed in seconds and the
+ * main thread stays free meanwhile, so an asynchronous 202 with a report to fetch later would
+ * only add a state to keep; very large transmissions go through the drop folder or the push API.
  */
 import multipart from '@fastify/multipart';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Pipeline } from '../core/pipeline';
 import { printable } from '../core/printable';
 import { FileFormatError } from '../files/csv';
-import { checkTable, parseTable } from '../files/table';
+import { FileLimitError } from '../files/limits';
+import { createParsePool, type ParsePool } from '../files/parse-pool';
+import { checkTable } from '../files/table';
 import type { ApiKeyStore } from './api-keys';
 import { requireApiKey } from './auth';
 import { IngestionHttpError } from './errors';
@@ -36,10 +46,59 @@ async function requireMultipart(request: FastifyRequest): Promise<void> {
   }
 }
 
+/** Uploads one API key may have in progress at once (parsing and ingesting). */
+export const UPLOADS_PER_KEY = 2;
+/** Seconds a client is told to wait when its key has UPLOADS_PER_KEY uploads in progress. */
+const UPLOAD_RETRY_AFTER_S = 30;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Frees the upload slot of the request's API key (idempotent). */
+    releaseUploadSlot?: () => void;
+  }
+}
+
+/**
+ * onRequest, after the key: at most UPLOADS_PER_KEY uploads in progress per key (this process:
+ * one ingestion process per namespace, connectors/README.md), else 429 before the body is read.
+ * The slot is freed when the answer is sent or the client goes away.
+ */
+function uploadSlots() {
+  const inProgress = new Map<string, number>();
+  const reserve = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const id = request.apiKey!.id;
+    const n = inProgress.get(id) ?? 0;
+    if (n >= UPLOADS_PER_KEY) {
+      void reply.header('retry-after', String(UPLOAD_RETRY_AFTER_S));
+      throw new IngestionHttpError(
+        429,
+        'TELEVERSEMENTS_EN_COURS',
+        `${UPLOADS_PER_KEY} téléversements de cette clé d'API sont déjà en cours : attendez leur rapport avant d'en envoyer un autre (réessayez dans ${UPLOAD_RETRY_AFTER_S} s)`,
+        { limite: UPLOADS_PER_KEY },
+      );
+    }
+    inProgress.set(id, n + 1);
+    let released = false;
+    request.releaseUploadSlot = () => {
+      if (released) return;
+      released = true;
+      const left = (inProgress.get(id) ?? 1) - 1;
+      if (left > 0) inProgress.set(id, left);
+      else inProgress.delete(id);
+    };
+  };
+  const release = async (request: FastifyRequest): Promise<void> => request.releaseUploadSlot?.();
+  return { reserve, release };
+}
+
 export async function televersementsRoute(
   app: FastifyInstance,
-  deps: { pipeline: Pipeline; keys: ApiKeyStore },
+  deps: { pipeline: Pipeline; keys: ApiKeyStore; parser?: ParsePool },
 ): Promise<void> {
+  // Files are parsed on worker threads (files/parse-pool.ts), never on the main thread.
+  const parser = deps.parser ?? createParsePool();
+  if (!deps.parser) app.addHook('onClose', async () => parser.close());
+  const slots = uploadSlots();
   await app.register(multipart, {
     limits: { fileSize: UPLOAD_MAX_BYTES, files: 1 },
     throwFileSizeLimit: true,
@@ -50,7 +109,7 @@ export async function televersementsRoute(
       schema: routeSchema({
         summary: 'Téléverser un fichier de dossiers apprenants (XLSX ou CSV)',
         description:
-          'Fichier XLSX (première feuille) ou CSV (UTF-8 avec ou sans BOM, Windows-1252 ; séparateur ; , tabulation ou |) de 20 Mio au plus, la première ligne nommant les colonnes avec les champs du contrat v3. Réponse : un rapport par ligne. 422 quand le fichier n’est pas un tableau de dossiers (vide, binaire, sans ligne de données, sans colonne du contrat v3) : rien n’est enregistré.',
+          'Fichier XLSX (première feuille) ou CSV (UTF-8 avec ou sans BOM, Windows-1252 ; séparateur ; , tabulation ou |) de 20 Mio au plus, la première ligne nommant les colonnes avec les champs du contrat v3. Réponse : un rapport par ligne, dans la réponse (traitement synchrone : le fichier est analysé hors du fil principal, dans les limites ci-dessous). 422 quand le fichier n’est pas un tableau de dossiers (vide, binaire, sans ligne de données, sans colonne du contrat v3) : rien n’est enregistré. 413 FICHIER_HORS_LIMITES au-delà de 50 000 lignes de données, 1 000 colonnes, 256 Mio une fois décompressé (XLSX : vérifié sur le répertoire de l’archive avant décompression), 60 s d’analyse : rien n’est enregistré. 429 TELEVERSEMENTS_EN_COURS quand la clé a déjà 2 téléversements en cours (Retry-After).',
         tags: ['ingestion'],
         consumes: ['multipart/form-data'],
         security: securityBearer,
@@ -93,7 +152,9 @@ export async function televersementsRoute(
           ...errorResponses,
         },
       }),
-      onRequest: [requireApiKey(deps.keys), requireMultipart],
+      onRequest: [requireApiKey(deps.keys), requireMultipart, slots.reserve],
+      onResponse: slots.release,
+      onRequestAbort: slots.release,
     },
     async (request) => {
       const key = request.apiKey!;
@@ -112,9 +173,14 @@ export async function televersementsRoute(
       const fichier = printable(file.filename || 'fichier', 200);
       let table;
       try {
-        table = await parseTable(bytes, { filename: file.filename });
+        table = await parser.parse(bytes, file.filename);
         checkTable(table, { v3Columns: true });
       } catch (err) {
+        if (err instanceof FileLimitError)
+          throw new IngestionHttpError(413, 'FICHIER_HORS_LIMITES', err.message, {
+            fichier,
+            limite: err.limite,
+          });
         if (err instanceof FileFormatError)
           throw new IngestionHttpError(422, 'FICHIER_ILLISIBLE', err.message, { fichier });
         throw err;

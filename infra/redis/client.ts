@@ -28,6 +28,12 @@ export function redisKeys(ns: string) {
     apiKeys: `${ns}:apikeys`,
     /** Prefix of the rate-limit counters of the ingestion routes, per API key. */
     rateLimit: `${ns}:ratelimit:`,
+    /** Sorted set: revoked read-API token id (jti) → revocation instant (api/auth/revocations.ts). */
+    revokedTokens: `${ns}:tokens:revoques`,
+    /** Counter bumped at every revocation: API processes re-read the set only when it moved. */
+    revokedTokensVersion: `${ns}:tokens:revoques:version`,
+    /** Prefix of the failed-authentication counters per client address (api/plugins/auth-failures.ts). */
+    authFailures: `${ns}:auth-echecs:`,
     /** Mission Locale alert service (streams/alert-inbox/README.md): every key under `ml:`. */
     ml: mlKeys(`${ns}:ml:`),
   };

@@ -429,7 +429,7 @@ describe('app.authorize: the reusable guard (Mission Locale routes of issue 7)',
       scoped.get(
         '/missions-locales/:id/alertes',
         {
-          preHandler: scoped.authorize({
+          onRequest: scoped.authorize({
             roles: ['mission_locale', 'admin'],
             scope: (req, p) => p.role === 'admin' || p.scope.includes((req.params as { id: string }).id),
           }),

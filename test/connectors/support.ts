@@ -186,7 +186,8 @@ export interface IngestionBench<K> {
 
 /**
  * Starts an ingestion bench with an API key for each of `orgs`. `env` adds
- * settings; the rate limit is raised so that tests are never throttled by accident.
+ * settings; the rate limit and the failed-authentication limit are raised so that tests are never
+ * throttled by accident (`env` may set them back).
  */
 export async function startIngestionBench<const T extends readonly Org[]>(
   env: Record<string, string>,
@@ -195,6 +196,7 @@ export async function startIngestionBench<const T extends readonly Org[]>(
   const platform = await createTestPlatform({
     TDB_ORGANISMES_CSV: ORGANISMES_CSV,
     TDB_API_RATE_LIMIT: '1000',
+    TDB_AUTH_FAILURE_LIMIT: '1000',
     ...env,
   });
   const app = await buildApp(platform.ctx, { logger: false });

@@ -56,6 +56,8 @@ async function platformWithRetry(env: Record<string, string> = {}): Promise<Test
         TDB_CLOCK: TODAY,
         TDB_ORGANISMES_CSV: ORGANISMES_CSV,
         TDB_ZONES_EMPLOI_CSV: ZONES_EMPLOI_CSV,
+        // The access matrix answers many 401s from one address on purpose (limit tested in security.test.ts).
+        TDB_AUTH_FAILURE_LIMIT: '1000',
         ...env,
       });
     } catch (err) {
