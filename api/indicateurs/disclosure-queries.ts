@@ -100,3 +100,6 @@ export function publicSeriesSql(database: string, fold: string, to: string, filt
   const sums = sumsAt(sql`1`, conds, 0);
   return sql`SELECT statut, toString(greatest(jour, ${lit.date(fold)})) AS j, ${sums} FROM ${table(database, 'effectifs_deltas')} WHERE ${where} GROUP BY statut, j`;
 }
+
+/** The builders of this module (test/chdb runs each on ClickHouse 18.16 and current ClickHouse). */
+export const SQL_BUILDERS = { publicCellsSql, publicSeriesSql };

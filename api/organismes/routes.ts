@@ -17,7 +17,7 @@ import { badField, forbidden } from '../errors';
 import { formatProperty, sendTable } from '../format/tables';
 import { errorResponses } from '../indicateurs/schemas';
 import type { QueryRunner } from '../sql/runner';
-import { lastTransmissionSql, transmissionsByDaySql, transmissionTotalsSql, VOLUMES } from './queries';
+import { lastTransmissionsSql, transmissionsByDaySql, transmissionTotalsSql, VOLUMES } from './queries';
 
 export const TRANSMISSION_ROLES: readonly Role[] = ['cfa', 'dreets', 'ddets', 'academie', 'admin'];
 
@@ -102,7 +102,7 @@ export const organismesRoutes: FastifyPluginAsync<{ runner: QueryRunner }> = asy
       const jours = Number((request.query as { jours?: number }).jours ?? 30);
       const today = ctx.clock.today();
       const [last, [totals], days] = await Promise.all([
-        runner.rows<Row>('transmission', lastTransmissionSql(db, raw)),
+        runner.rows<Row>('transmission', lastTransmissionsSql(db, raw, 1)),
         runner.rows<Row>('transmission', transmissionTotalsSql(db, raw)),
         runner.rows<Row>('transmission', transmissionsByDaySql(db, raw, today - jours + 1)),
       ]);

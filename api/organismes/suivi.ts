@@ -26,13 +26,12 @@ import { mayReadOrganisme } from '../auth/perimetre';
 import { badField, forbidden } from '../errors';
 import { formatProperty, sendTable } from '../format/tables';
 import { errorResponses } from '../indicateurs/schemas';
-import { ident, lit, sql, table } from '../sql/render';
 import type { QueryRunner } from '../sql/runner';
+import { lastTransmissionsSql, VOLUMES } from './queries';
 import { TRANSMISSION_ROLES } from './routes';
 
 const int = { type: 'integer' } as const;
 const str = { type: 'string' } as const;
-const VOLUMES = ['recus', 'acceptes', 'rejetes', 'inchanges', 'crees', 'modifies', 'non_transmis'] as const;
 
 const uaiParams = {
   type: 'object',
@@ -191,8 +190,6 @@ export interface Rejet {
 
 export const suiviRoutes: FastifyPluginAsync<{ runner: QueryRunner }> = async (app, { runner }) => {
   const { ctx } = app;
-  const t = table(ctx.clickhouse.database, 'transmissions');
-  const col = (v: (typeof VOLUMES)[number]) => ident(v, VOLUMES);
   const guard = app.authorize({ roles: TRANSMISSION_ROLES });
 
   /** The UAI of the path, checked (format, check letter, scope). */
@@ -211,7 +208,7 @@ export const suiviRoutes: FastifyPluginAsync<{ runner: QueryRunner }> = async (a
     const n = Number((request.query as { n?: number }).n ?? 20);
     const rows = await runner.rows<Record<string, string | number>>(
       'transmission',
-      sql`SELECT batch_id, toString(received_at) AS recu_le, connector, erp, ${VOLUMES.map((v) => col(v))} FROM ${t} FINAL WHERE organisme_uai = ${lit.string(uai)} ORDER BY received_at DESC, batch_id DESC LIMIT ${lit.uint(n)}`,
+      lastTransmissionsSql(ctx.clickhouse.database, uai, n),
     );
     const lots = rows.map((r) => ({
       batch_id: String(r.batch_id),

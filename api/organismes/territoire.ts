@@ -24,8 +24,8 @@ import { badField, forbidden } from '../errors';
 import { libelleOf } from '../format/libelles';
 import { formatProperty, sendTable } from '../format/tables';
 import { errorResponses } from '../indicateurs/schemas';
-import { sql, table } from '../sql/render';
 import type { QueryRunner } from '../sql/runner';
+import { transmissionsByOrganismeSql } from './queries';
 
 export const TERRITOIRE_ROLES: readonly Role[] = ['dreets', 'ddets', 'academie', 'admin'];
 export const ETATS = ['transmet', 'arrete', 'non_fiable'] as const;
@@ -109,7 +109,6 @@ interface Row {
 
 export const territoireRoutes: FastifyPluginAsync<{ runner: QueryRunner }> = async (app, { runner }) => {
   const { ctx } = app;
-  const t = table(ctx.clickhouse.database, 'transmissions');
 
   app.get(
     '/organismes/transmissions',
@@ -138,7 +137,7 @@ export const territoireRoutes: FastifyPluginAsync<{ runner: QueryRunner }> = asy
       const today = ctx.clock.today();
       const rows = await runner.rows<Row>(
         'transmission',
-        sql`SELECT organisme_uai AS uai, organisme_siret AS siret, toString(min(received_at)) AS premiere, toString(max(received_at)) AS derniere, count() AS lots, sum(recus) AS recus, sum(rejetes) AS rejetes FROM ${t} FINAL GROUP BY uai, siret ORDER BY uai, siret`,
+        transmissionsByOrganismeSql(ctx.clickhouse.database),
       );
       const depOf = (uai: string) => departementOfOrganisme(uai, ctx.organismes) ?? null;
       const visible = (uai: string) => mayReadOrganisme(p, uai, idx, ctx.organismes);

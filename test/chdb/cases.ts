@@ -16,6 +16,7 @@ import {
   SQL_BUILDERS as indicateurs,
   type Selection,
 } from '../../api/indicateurs/queries';
+import { SQL_BUILDERS as disclosure } from '../../api/indicateurs/disclosure-queries';
 import { SQL_BUILDERS as organismes } from '../../api/organismes/queries';
 import { FILTER_NAMES, FILTERS, parseFilter, type FilterName, type Filters } from '../../api/sql/filters';
 import { SQL_BUILDERS as accessLog, recordAccess } from '../../infra/audit/access-log';
@@ -368,16 +369,27 @@ export const CASES: Case[] = [
   },
   {
     module: 'api/organismes/queries.ts',
-    builders: ['lastTransmissionSql', 'transmissionTotalsSql', 'transmissionsByDaySql'],
-    variants: (fx) =>
-      [...fx.transmitters, '0751234J'].flatMap((uai): Variant[] => {
+    builders: Object.keys(organismes),
+    variants: (fx) => [
+      {
+        name: 'transmissionsByOrganismeSql',
+        ordered: true,
+        run: (e) => e.ch.query(organismes.transmissionsByOrganismeSql(e.ch.database).text),
+      },
+      ...[...fx.transmitters, '0751234J'].flatMap((uai): Variant[] => {
         const none = fx.transmitters.includes(uai) ? undefined : 'an organisation that never transmitted';
         return [
           {
-            name: `lastTransmissionSql ${uai}`,
+            name: `lastTransmissionsSql ${uai}, 1`,
             ordered: true,
             empty: none,
-            run: (e) => e.ch.query(organismes.lastTransmissionSql(e.ch.database, uai).text),
+            run: (e) => e.ch.query(organismes.lastTransmissionsSql(e.ch.database, uai, 1).text),
+          },
+          {
+            name: `lastTransmissionsSql ${uai}, 20`,
+            ordered: true,
+            empty: none,
+            run: (e) => e.ch.query(organismes.lastTransmissionsSql(e.ch.database, uai, 20).text),
           },
           {
             name: `transmissionTotalsSql ${uai}`,
@@ -399,6 +411,33 @@ export const CASES: Case[] = [
           },
         ];
       }),
+    ],
+  },
+  {
+    module: 'api/indicateurs/disclosure-queries.ts',
+    builders: Object.keys(disclosure),
+    variants: (fx) => {
+      const month = `${fx.today.slice(0, 8)}01`;
+      const filtered = selections(fx).filter(([, s]) => s.scope === null);
+      return [
+        ...filtered.map(([what, s]): Variant => ({
+          name: `publicCellsSql ${fx.today} + ${month}, ${what}`,
+          run: (e) => e.ch.query(disclosure.publicCellsSql(e.ch.database, [fx.today, month], s.filters).text),
+        })),
+        ...GROUP_DIMENSION_NAMES.map((g): Variant => ({
+          name: `publicCellsSql ${fx.today}, by ${g}, filter région`,
+          run: (e) =>
+            e.ch.query(
+              disclosure.publicCellsSql(e.ch.database, [fx.today], sampleFilter(fx, 'region'), g).text,
+            ),
+        })),
+        ...filtered.slice(0, 4).map(([what, s]): Variant => ({
+          name: `publicSeriesSql from 2024-09-01 to ${fx.today}, ${what}`,
+          run: (e) =>
+            e.ch.query(disclosure.publicSeriesSql(e.ch.database, '2024-09-01', fx.today, s.filters).text),
+        })),
+      ];
+    },
   },
   {
     module: 'infra/audit/access-log.ts',

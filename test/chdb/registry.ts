@@ -5,6 +5,7 @@
  * has no case in cases.ts; engines.test.ts runs every case on ClickHouse 18.16 and chdb.
  */
 import { SQL_BUILDERS as apprenants } from '../../api/apprenants/queries';
+import { SQL_BUILDERS as disclosure } from '../../api/indicateurs/disclosure-queries';
 import { SQL_BUILDERS as indicateurs } from '../../api/indicateurs/queries';
 import { SQL_BUILDERS as organismes } from '../../api/organismes/queries';
 import { SQL_BUILDERS as accessLog } from '../../infra/audit/access-log';
@@ -16,6 +17,7 @@ import { SQL_BUILDERS as sink } from '../../streams/processor/sink';
 
 export const QUERY_MODULES: Record<string, Record<string, unknown>> = {
   'api/indicateurs/queries.ts': indicateurs,
+  'api/indicateurs/disclosure-queries.ts': disclosure,
   'api/apprenants/queries.ts': apprenants,
   'api/organismes/queries.ts': organismes,
   'infra/audit/access-log.ts': accessLog,
