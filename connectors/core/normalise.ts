@@ -16,12 +16,15 @@ import type { FrApprentissageTdb } from '../../schemas/generated/DossierApprenan
 import { computeParcours } from '../../streams/status/engine';
 import {
   CalendarDayError,
+  type CalendarDayWarning,
   dayFromIso,
   isoFromDay,
   parseCalendarDay,
   ymdFromDay,
 } from '../../streams/status/calendar';
 import { CONTRAT_SUFFIXES } from '../../streams/status/from-v3';
+import { statusWarningMessage } from '../../streams/status/messages';
+import type { StatusWarning } from '../../streams/status/types';
 import type { OrganismesReferential } from '../../streams/referentiels/organismes';
 import type { Territoires } from '../../streams/referentiels/territoires';
 import { V3_TEXT_LIMITS } from '../../schemas/dossier-apprenant-v3.schema';
@@ -189,6 +192,17 @@ export function dateErrorMessage(field: string, err: CalendarDayError): string {
   return `${field} : ${detail}${/attendu|écrivez/.test(detail) ? '' : ' (attendu AAAA-MM-JJ)'}`;
 }
 
+/** A status module warning as the connectors show it (message rendered by streams/status/messages.ts). */
+function statusWarning(w: StatusWarning): Warning {
+  return { code: w.code, path: w.champ, message: statusWarningMessage(w) };
+}
+
+/** A date parsing warning of `field`, its message prefixed with the field. */
+function calendarWarning(field: string, w: CalendarDayWarning): Warning {
+  const message = statusWarningMessage({ ...w, champ: field } as StatusWarning);
+  return { code: w.code, path: field, message: `${field} : ${message}` };
+}
+
 /**
  * A date field → day number, or null (absent, or unreadable: DATE_INVALIDE). `bounded`: training
  * and contract dates, outside DATE_FORMATION_MIN…MAX → DATE_HORS_LIMITES.
@@ -208,8 +222,7 @@ function readDay(
   }
   try {
     const { day, warning } = parseCalendarDay(raw);
-    if (warning)
-      c.warnings.push({ code: warning.code, path: field, message: `${field} : ${warning.message}` });
+    if (warning) c.warnings.push(calendarWarning(field, warning));
     if (bounded && (day < DATE_FORMATION_MIN || day > DATE_FORMATION_MAX)) {
       c.errors.push({
         code: 'DATE_HORS_LIMITES',
@@ -253,8 +266,7 @@ function optionalDay(c: Collector, rec: Record<string, unknown>, field: string):
   if (isBlank(raw)) return null;
   try {
     const { day, warning } = parseCalendarDay(raw);
-    if (warning)
-      c.warnings.push({ code: warning.code, path: field, message: `${field} : ${warning.message}` });
+    if (warning) c.warnings.push(calendarWarning(field, warning));
     return day;
   } catch (err) {
     if (!(err instanceof CalendarDayError)) throw err;
@@ -495,11 +507,9 @@ export function normaliseDossier(
     const rupture = readDay(c, rec, f.rupture, false);
     if (debut === null) {
       if ((cFin !== null || rupture !== null) && !c.errors.some((e) => e.path === f.debut)) {
-        c.warnings.push({
-          code: 'CONTRAT_SANS_DATE_DEBUT',
-          path: f.debut,
-          message: `contrat ${f.rang} ignoré : il a une date de fin ou de rupture mais pas de date de début ; renseignez ${f.debut}`,
-        });
+        c.warnings.push(
+          statusWarning({ code: 'CONTRAT_SANS_DATE_DEBUT', champ: f.debut, params: { rang: f.rang } }),
+        );
       }
       continue;
     }
@@ -571,9 +581,8 @@ export function normaliseDossier(
 
   // Status engine warnings on impossible dates (kind 5): the engine ignores what it must and says so.
   if (entree !== null && fin !== null) {
-    for (const w of computeParcours({ entree, fin, exclusion, contrats: engineContrats }).warnings) {
-      c.warnings.push({ code: w.code, path: w.field, message: w.message });
-    }
+    for (const w of computeParcours({ entree, fin, exclusion, contrats: engineContrats }).warnings)
+      c.warnings.push(statusWarning(w));
   }
 
   const identite: Identite = { nom, prenom };

@@ -7,6 +7,7 @@
  * without Date objects; only date-times with a zone go through luxon.
  */
 import { DateTime } from 'luxon';
+import type { StatusWarningParams } from './types';
 
 /** The zone in which French ERPs write local midnight; date-times are read as calendar days there. */
 export const DEFAULT_TIME_ZONE = 'Europe/Paris';
@@ -43,12 +44,14 @@ export class CalendarDayError extends Error {
   }
 }
 
-/** A time part was present in the input and is not part of the result (the caller adds the field). */
-export interface CalendarDayWarning {
-  /** DATE_HEURE_CONVERTIE: the zone conversion changed the day; DATE_HEURE_IGNOREE: it did not. */
-  code: 'DATE_HEURE_CONVERTIE' | 'DATE_HEURE_IGNOREE';
-  message: string;
-}
+/**
+ * A time part was present in the input and is not part of the result (the caller adds the field;
+ * messages.ts renders the sentence). DATE_HEURE_CONVERTIE: the zone conversion changed the day;
+ * DATE_HEURE_IGNOREE: it did not.
+ */
+export type CalendarDayWarning =
+  | { code: 'DATE_HEURE_CONVERTIE'; params: StatusWarningParams['DATE_HEURE_CONVERTIE'] }
+  | { code: 'DATE_HEURE_IGNOREE'; params: StatusWarningParams['DATE_HEURE_IGNOREE'] };
 
 /** The result of `parseCalendarDay`: a day number, and a warning when a time part was dropped. */
 export interface CalendarDay {
@@ -210,7 +213,7 @@ function fromExcelSerial(serial: number, input: unknown): CalendarDay {
     day,
     warning: {
       code: 'DATE_HEURE_IGNOREE',
-      message: `numéro de série Excel ${String(input)} : heure ignorée, jour retenu ${isoFromDay(day)}`,
+      params: { recu: String(input), jour: isoFromDay(day), forme: 'serie_excel' },
     },
   };
 }
@@ -230,18 +233,12 @@ function fromInstant(dt: DateTime, input: string, writtenDay: number, zone: stri
   if (writtenDay !== day) {
     return {
       day,
-      warning: {
-        code: 'DATE_HEURE_CONVERTIE',
-        message: `date-heure "${input}" convertie en jour calendaire de ${zone} : ${iso} ; envoyez une date AAAA-MM-JJ`,
-      },
+      warning: { code: 'DATE_HEURE_CONVERTIE', params: { recu: input, jour: iso, fuseau: zone } },
     };
   }
   return {
     day,
-    warning: {
-      code: 'DATE_HEURE_IGNOREE',
-      message: `date-heure "${input}" : heure ignorée, jour retenu ${iso} ; envoyez une date AAAA-MM-JJ`,
-    },
+    warning: { code: 'DATE_HEURE_IGNOREE', params: { recu: input, jour: iso, forme: 'utc' } },
   };
 }
 
@@ -306,13 +303,14 @@ export function parseCalendarDay(value: unknown, opts?: ParseCalendarDayOptions)
           `date-heure invalide "${s}" : heure ou décalage hors limites`,
           value,
         );
-      const detail = offset === undefined ? ' sans fuseau' : '';
-      const local = offset === undefined ? '' : ` (jour local de l'émetteur, décalage ${offset})`;
       return {
         day: writtenDay,
         warning: {
           code: 'DATE_HEURE_IGNOREE',
-          message: `date-heure "${s}"${detail} : heure ignorée, jour retenu ${isoFromDay(writtenDay)}${local} ; envoyez une date AAAA-MM-JJ`,
+          params:
+            offset === undefined
+              ? { recu: s, jour: isoFromDay(writtenDay), forme: 'sans_fuseau' }
+              : { recu: s, jour: isoFromDay(writtenDay), forme: 'decalage', decalage: offset },
         },
       };
     }

@@ -15,6 +15,7 @@ import {
   parseOptionalCalendarDay,
   ymdFromDay,
 } from '../../streams/status/calendar';
+import { statusWarningMessage } from '../../streams/status/messages';
 
 /** The ISO date of a day number by JavaScript's own Date (independent of the code under test). */
 const isoByDate = (day: number): string => new Date(day * 86_400_000).toISOString().slice(0, 10);
@@ -117,7 +118,17 @@ describe('parseCalendarDay', () => {
     expect(day('2024-09-01T00:00:00+11:00')).toBe('2024-09-01'); // Nouvelle-Calédonie
     expect(day('2024-08-31T20:00:00-04:00')).toBe('2024-08-31'); // as written, not 02:00 in Paris
     expect(warning('2024-09-01T00:00:00+04:00')).toBe('DATE_HEURE_IGNOREE');
-    expect(parseCalendarDay('2024-09-01T00:00:00+04:00').warning?.message).toMatch(/décalage \+04:00/);
+    const local = parseCalendarDay('2024-09-01T00:00:00+04:00').warning!;
+    expect(local).toEqual({
+      code: 'DATE_HEURE_IGNOREE',
+      params: {
+        recu: '2024-09-01T00:00:00+04:00',
+        jour: '2024-09-01',
+        forme: 'decalage',
+        decalage: '+04:00',
+      },
+    });
+    expect(statusWarningMessage({ ...local, champ: 'date_entree_formation' })).toMatch(/décalage \+04:00/);
     expect(() => parseCalendarDay('2024-09-01T00:00:00+19:00')).toThrow(/décalage hors limites/);
     expect(() => parseCalendarDay('2024-09-01T25:00:00+02:00')).toThrow(/heure ou décalage hors limites/);
     expect(() => parseCalendarDay('2024-02-30T00:00:00+02:00')).toThrow(CalendarDayError);

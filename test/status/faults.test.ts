@@ -5,6 +5,7 @@
 import { dayFromIso } from '../../streams/status/calendar';
 import { statusAt } from '../../streams/status/engine';
 import { dossierDatesFromV3, parcoursFromV3 } from '../../streams/status/from-v3';
+import { statusWarningMessage } from '../../streams/status/messages';
 import { codes, run, show } from './helpers';
 
 const E = '2024-09-01';
@@ -44,7 +45,7 @@ describe('kind 5: impossible dates', () => {
     });
     expect(show(r.parcours)).toEqual(['APPRENTI 2024-09-01', 'FIN_DE_FORMATION 2025-06-30']);
     expect(codes(r)).toEqual(['RUPTURE_AVANT_DEBUT_CONTRAT contrat_date_rupture_2']);
-    expect(r.warnings[0]!.message).toMatch(/ignorée/);
+    expect(statusWarningMessage(r.warnings[0]!)).toMatch(/ignorée/);
   });
 
   it('a rupture on the contract start day: the contract covers no day (rules applied mechanically) + warning', () => {
@@ -187,7 +188,7 @@ describe('kind 5: impossible dates', () => {
       'RUPTURANT 2025-01-01',
       'ABANDON 2025-06-30',
     ]);
-    expect(r.warnings.map((w) => `${w.code} ${w.field}`)).toEqual([
+    expect(r.warnings.map((w) => `${w.code} ${w.champ}`)).toEqual([
       'DATE_HEURE_CONVERTIE date_entree_formation',
       'DATE_HEURE_IGNOREE date_fin_formation',
       'DATE_HEURE_CONVERTIE contrat_date_debut',
@@ -213,8 +214,8 @@ describe('kind 5: impossible dates', () => {
     expect(r.warnings.length).toBe(6);
     for (const w of r.warnings) {
       expect(w.code).toMatch(/^[A-Z]+(_[A-Z]+)*$/);
-      expect(w.field).toMatch(/^(contrat_date_(debut|fin|rupture)(_[234])?|date_exclusion_formation)$/);
-      expect(w.message).toMatch(/contrat|exclusion/);
+      expect(w.champ).toMatch(/^(contrat_date_(debut|fin|rupture)(_[234])?|date_exclusion_formation)$/);
+      expect(statusWarningMessage(w)).toMatch(/contrat|exclusion/);
     }
   });
 });

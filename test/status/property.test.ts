@@ -197,7 +197,7 @@ describe('interval engine = day-by-day reference', () => {
         // Warnings: stable codes naming a v3 field.
         for (const w of warnings) {
           check(/^[A-Z]+(_[A-Z]+)*$/.test(w.code), `warning code ${w.code}`);
-          check(/^(date_|contrat_date_)[a-z_]+[234]?$/.test(w.field), `warning field ${w.field}`);
+          check(/^(date_|contrat_date_)[a-z_]+[234]?$/.test(w.champ), `warning field ${w.champ}`);
         }
         checked++;
       }),
