@@ -104,7 +104,8 @@ function pushGap(parcours: ParcoursEntry[], from: number, to: number, afterContr
  *
  * Input and output dates are day numbers. Faulty dates have a defined outcome (README.md):
  * a contract whose end precedes its start, or that starts after the training end, is ignored;
- * a rupture before its contract's start is ignored (natural end); a contract starting before the
+ * a contract ruptured on or before its start covers no day (§2: its effective end is the day before
+ * the rupture; it still moves the start (§1) and can be terminal (§5)); a contract starting before the
  * training moves the timeline's start (§1); overlapping contracts cover the union of their days;
  * an exclusion after the training end is ignored. Each emits a warning.
  *
@@ -138,7 +139,7 @@ export function computeParcours(d: DossierDates, opts?: ComputeParcoursOptions):
     const rang = c.rang ?? i + 1;
     const debut = c.debut;
     const cFin = c.fin;
-    let rupture = c.rupture;
+    const rupture = c.rupture;
     checkDay(debut, champ('contrat_date_debut', rang));
     if (cFin !== null) checkDay(cFin, champ('contrat_date_fin', rang));
     if (rupture !== null) checkDay(rupture, champ('contrat_date_rupture', rang));
@@ -160,34 +161,33 @@ export function computeParcours(d: DossierDates, opts?: ComputeParcoursOptions):
       continue;
     }
     if (rupture !== null) {
+      // §2 applies to every rupture: the effective end is the day before it, so a rupture on or
+      // before the start leaves a contract that covers no day (it still counts for §1 and §5).
       if (rupture < debut) {
         warn(warnings, 'RUPTURE_AVANT_DEBUT_CONTRAT', champ('contrat_date_rupture', rang), {
           rang,
           rupture: isoFromDay(rupture),
           debut: isoFromDay(debut),
         });
-        rupture = null;
-      } else {
-        if (rupture === debut) {
-          warn(warnings, 'RUPTURE_JOUR_DEBUT_CONTRAT', champ('contrat_date_rupture', rang), {
-            rang,
-            debut: isoFromDay(debut),
-          });
-        }
-        if (cFin !== null && rupture > cFin + 1) {
-          warn(warnings, 'RUPTURE_APRES_FIN_CONTRAT', champ('contrat_date_rupture', rang), {
-            rang,
-            rupture: isoFromDay(rupture),
-            fin: isoFromDay(cFin),
-          });
-        }
-        if (asOf !== undefined && rupture > asOf) {
-          warn(warnings, 'RUPTURE_FUTURE', champ('contrat_date_rupture', rang), {
-            rang,
-            rupture: isoFromDay(rupture),
-            date_reference: isoFromDay(asOf),
-          });
-        }
+      } else if (rupture === debut) {
+        warn(warnings, 'RUPTURE_JOUR_DEBUT_CONTRAT', champ('contrat_date_rupture', rang), {
+          rang,
+          debut: isoFromDay(debut),
+        });
+      }
+      if (cFin !== null && rupture > cFin + 1) {
+        warn(warnings, 'RUPTURE_APRES_FIN_CONTRAT', champ('contrat_date_rupture', rang), {
+          rang,
+          rupture: isoFromDay(rupture),
+          fin: isoFromDay(cFin),
+        });
+      }
+      if (asOf !== undefined && rupture > asOf) {
+        warn(warnings, 'RUPTURE_FUTURE', champ('contrat_date_rupture', rang), {
+          rang,
+          rupture: isoFromDay(rupture),
+          date_reference: isoFromDay(asOf),
+        });
       }
     }
     // §2: the effective end.

@@ -23,7 +23,7 @@ const RENDERERS: Renderers = {
   CONTRATS_CHEVAUCHANTS: (p) =>
     `contrat ${p.rang} (début ${p.debut}) chevauche un autre contrat : les jours couverts par l'un ou l'autre sont comptés une fois ; vérifiez les dates des contrats`,
   RUPTURE_AVANT_DEBUT_CONTRAT: (p) =>
-    `rupture du contrat ${p.rang} ignorée : sa date (${p.rupture}) précède le début du contrat (${p.debut}) ; le contrat est traité comme allant à son terme`,
+    `contrat ${p.rang} rompu le ${p.rupture}, avant son début (${p.debut}) : il ne couvre aucun jour ; vérifiez la date de rupture`,
   RUPTURE_JOUR_DEBUT_CONTRAT: (p) =>
     `contrat ${p.rang} rompu le jour de son début (${p.debut}) : il ne couvre aucun jour ; vérifiez la date de rupture`,
   RUPTURE_APRES_FIN_CONTRAT: (p) =>

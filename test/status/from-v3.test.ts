@@ -114,8 +114,14 @@ describe('parcoursFromV3', () => {
       },
       { asOf: 0 },
     );
-    expect(show(r.parcours)).toEqual(['APPRENTI 2024-09-01', 'FIN_DE_FORMATION 2026-06-30']);
-    expect(r.warnings.map((w) => w.code)).toEqual(['DATE_HEURE_CONVERTIE', 'RUPTURE_AVANT_DEBUT_CONTRAT']);
+    // The contract ruptured before its start covers no day: INSCRIT, ABANDON on day 91.
+    expect(show(r.parcours)).toEqual(['INSCRIT 2024-09-01', 'ABANDON 2024-11-30']);
+    // The rupture is kept (§2), hence also dated after the query date 1970-01-01.
+    expect(r.warnings.map((w) => w.code)).toEqual([
+      'DATE_HEURE_CONVERTIE',
+      'RUPTURE_AVANT_DEBUT_CONTRAT',
+      'RUPTURE_FUTURE',
+    ]);
     expect(isoFromDay(r.dates.entree)).toBe('2024-09-01');
   });
 });

@@ -99,7 +99,7 @@ function build(spec: RecordSpec): Built {
     const cFin = c.length === null ? null : debut + c.length - 1;
     const rupture = c.rupture === null ? null : debut + c.rupture;
     contrats.push({ debut, fin: cFin, rupture });
-    previousEnd = rupture !== null && rupture >= debut ? rupture - 1 : (cFin ?? fin);
+    previousEnd = rupture !== null ? rupture - 1 : (cFin ?? fin);
   }
   if (spec.finAfterLastContract !== null) fin = Math.max(e, previousEnd + spec.finAfterLastContract);
   let exclusion: number | null = null;
