@@ -171,7 +171,10 @@ export function calendarDayOfInstant(epochMs: number, zone: string = DEFAULT_TIM
 }
 
 const DATE_TIME =
-  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?(?:\s*(Z|[+-]\d{2}(?::?\d{2})?))?$/i;
+  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(?:\s*(Z|[+-]\d{2}(?::?\d{2})?))?$/i;
+/** Whether the time part of a DATE_TIME match is exactly 00:00[:00[.000…]]. */
+const atMidnight = (dt: RegExpExecArray) =>
+  dt[4] === '00' && dt[5] === '00' && (dt[6] === undefined || dt[6] === '00') && !/[1-9]/.test(dt[7] ?? '');
 /** Z, +00, +0000, +00:00 (or -00…): an instant in UTC. */
 const isUtc = (zone: string) => /^(?:z|[+-]00(?::?00)?)$/i.test(zone);
 /** ±HH[[:]MM] within ±18:00, the range of real offsets. */
@@ -256,8 +259,10 @@ function fromInstant(dt: DateTime, input: string, writtenDay: number, zone: stri
  * - Excel serial numbers of the 1900 date system, as a number or numeric string (45536 → 2024-09-01);
  * - a JS Date (an instant, read as a date-time with zone).
  *
- * Whenever a time part was present, `warning` says it was dropped (DATE_HEURE_IGNOREE) or that the
- * zone conversion changed the day (DATE_HEURE_CONVERTIE).
+ * A date-time at exactly midnight (00:00, 00:00:00, 00:00:00.000, in any zone: what JavaScript ERPs
+ * send for every date) is the day written, without a warning. Otherwise, `warning` says when a day
+ * had to be chosen: the zone conversion changed the day (DATE_HEURE_CONVERTIE), or a time that is
+ * not midnight was dropped (DATE_HEURE_IGNOREE; also an Excel serial with a fraction).
  * Throws CalendarDayError (TYPE_INVALIDE, DATE_VIDE, FORMAT_INCONNU, DATE_INEXISTANTE,
  * SERIE_EXCEL_HORS_LIMITES, FUSEAU_INCONNU) naming the reason; the caller adds the field name.
  */
@@ -267,6 +272,7 @@ export function parseCalendarDay(value: unknown, opts?: ParseCalendarDayOptions)
   if (value instanceof Date) {
     const ms = value.getTime();
     if (Number.isNaN(ms)) throw new CalendarDayError('DATE_INEXISTANTE', 'objet Date invalide', value);
+    if (ms % 86_400_000 === 0) return { day: ms / 86_400_000 }; // UTC midnight: that day
     return fromInstant(
       DateTime.fromMillis(ms, { zone }),
       value.toISOString(),
@@ -289,7 +295,12 @@ export function parseCalendarDay(value: unknown, opts?: ParseCalendarDayOptions)
   const dt = DATE_TIME.exec(s);
   if (dt) {
     const writtenDay = checkedDay(Number(dt[1]), Number(dt[2]), Number(dt[3]), s);
-    const offset = dt[7];
+    const offset = dt[8];
+    // Midnight is the calendar day written, whatever the zone: what most JavaScript ERPs send for
+    // every date (`toISOString()` of a UTC date, 2021-09-01T00:00:00.000Z), nothing to warn about.
+    // (In Paris, UTC midnight is 01:00 or 02:00 of the same day: the same day either way.)
+    if (atMidnight(dt) && (offset === undefined || isUtc(offset) || validOffset(offset)))
+      return { day: writtenDay };
     if (offset === undefined || !isUtc(offset)) {
       // A local time: without a zone, or with a non-zero offset, the sender's own (an overseas ERP
       // writes local midnight as 00:00+04:00): the day it wrote is its calendar day, where Paris

@@ -128,6 +128,29 @@ describe('the normalised image', () => {
       tel_apprenant: '+33612345678',
     });
   });
+  test('issue 10: every date sent as a JavaScript toISOString() at midnight UTC is that day, without a warning', () => {
+    const asJs = (iso: string) => new Date(`${iso}T00:00:00.000Z`).toISOString(); // 2024-09-02T00:00:00.000Z
+    const plain = ok(dossier());
+    const js = ok(
+      dossier({
+        date_de_naissance_apprenant: asJs('2005-04-12'),
+        date_inscription_formation: asJs('2024-07-01'),
+        date_entree_formation: asJs('2024-09-02'),
+        date_fin_formation: asJs('2026-06-30'),
+        contrat_date_debut: asJs('2024-09-09'),
+        contrat_date_fin: asJs('2026-06-30'),
+        date_rqth_apprenant: asJs('2023-05-01'),
+      }),
+    );
+    expect(js.warnings).toEqual([]);
+    expect(js.image.avertissements).toEqual([]);
+    expect({ ...js.image, date_rqth_apprenant: null }).toEqual(plain.image);
+    expect(js.image.date_rqth_apprenant).toBe(19478); // 2023-05-01
+    // A time that is not midnight had to be dropped: warned.
+    expect(ok(dossier({ date_fin_formation: '2026-06-30T12:00:00.000Z' })).image.avertissements).toEqual([
+      'DATE_HEURE_IGNOREE:date_fin_formation',
+    ]);
+  });
   test('a UTC date-time is the Europe/Paris calendar day, with a warning naming the field', () => {
     const d = ok(dossier({ date_entree_formation: '2024-09-01T22:00:00.000Z' }));
     expect(d.image.date_entree_formation).toBe(19968); // 2024-09-02 in Paris
