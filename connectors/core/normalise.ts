@@ -4,11 +4,13 @@
  * will be sealed. Pure: no I/O, no clock; the referentials are parameters.
  *
  * Which fields reject an item and which are dropped with a warning (connectors/README.md):
- * - errors: what decides the record's identity, its organisation, its status dates and the codes
- *   it is counted under (annee_scolaire, id_erp_apprenant, names, UAI/SIRET of the responsable and
- *   formateur, training and contract dates, CFD, RNCP, postcode, commune code);
- * - warnings: everything else (contact details, sexe, INE, lieu de formation, SIFA fields, …):
- *   the unusable value is dropped, the record is still counted.
+ * - errors: what decides the record's identity, its organisation and its status dates
+ *   (annee_scolaire, id_erp_apprenant, names, UAI/SIRET of the responsable and formateur, training
+ *   and contract dates);
+ * - warnings: everything else (optional codes — CFD, RNCP, postcodes, commune codes, SIRET of the
+ *   employers, lieu de formation, SIFA codes —, contact details, sexe, INE, …): a value that can be
+ *   repaired is, with a warning; one that cannot is dropped with a warning, the record is still
+ *   counted (without it).
  * The NIR is never kept: only `nir_present`.
  */
 import { DateTime } from 'luxon';
@@ -377,13 +379,28 @@ function organisation(
   return { uai: read.uai, siret: read.siret };
 }
 
-/** An optional UAI (lieu de formation, dernier organisme): dropped with a warning when unusable. */
-function optionalUai(c: Collector, rec: Record<string, unknown>, field: string): string | null {
+/**
+ * An optional code of the v3 contract (connectors/core/validate.ts OPTIONAL_CODE_FIELDS): normalised
+ * with its repair warning (zero restored, separators removed, placeholder), or dropped with
+ * VALEUR_INVALIDE_IGNOREE when it cannot be repaired: a malformed optional code never rejects the
+ * record.
+ */
+function optionalCode<T>(
+  c: Collector,
+  rec: Record<string, unknown>,
+  field: string,
+  normaliser: (field: string, raw: unknown) => Normalised<T>,
+): T | null {
   return optional(c, rec, field, (raw) => {
-    const r = normaliseUai(field, raw);
+    const r = normaliser(field, raw);
     c.warn(r.warning);
     return r.value;
   });
+}
+
+/** An optional UAI (lieu de formation, dernier organisme): dropped with a warning when unusable. */
+function optionalUai(c: Collector, rec: Record<string, unknown>, field: string): string | null {
+  return optionalCode(c, rec, field, normaliseUai);
 }
 
 /** A contact detail of the identity (phone, e-mails): normalised, or dropped with its warning. */
@@ -513,11 +530,7 @@ export function normaliseDossier(
       }
       continue;
     }
-    const siretEmployeur = optional(c, rec, f.siret, (raw) => {
-      const r = normaliseSiret(f.siret, raw);
-      c.warn(r.warning);
-      return r.value;
-    });
+    const siretEmployeur = optionalCode(c, rec, f.siret, normaliseSiret);
     contrats.push({
       date_debut: debut,
       date_fin: cFin,
@@ -528,19 +541,12 @@ export function normaliseDossier(
     engineContrats.push({ debut, fin: cFin, rupture, rang: f.rang });
   }
 
-  // Codes (kind 3): normalise the unambiguous, reject the rest naming the field.
-  const cfd = isBlank(rec.formation_cfd)
-    ? null
-    : c.take(() => normaliseCfd('formation_cfd', rec.formation_cfd), null);
-  const rncp = isBlank(rec.formation_rncp)
-    ? null
-    : c.take(() => normaliseRncp('formation_rncp', rec.formation_rncp), null);
-  const codePostal = isBlank(rec.code_postal_apprenant)
-    ? null
-    : c.take(() => normalisePostcode('code_postal_apprenant', rec.code_postal_apprenant), null);
-  let codeCommune = isBlank(rec.code_commune_insee_apprenant)
-    ? null
-    : c.take(() => normaliseCommune('code_commune_insee_apprenant', rec.code_commune_insee_apprenant), null);
+  // Optional codes (kind 3): the unambiguous is normalised; what cannot be repaired is dropped with
+  // a warning naming the field (the record is still counted, without that code).
+  const cfd = optionalCode(c, rec, 'formation_cfd', normaliseCfd);
+  const rncp = optionalCode(c, rec, 'formation_rncp', normaliseRncp);
+  const codePostal = optionalCode(c, rec, 'code_postal_apprenant', normalisePostcode);
+  let codeCommune = optionalCode(c, rec, 'code_commune_insee_apprenant', normaliseCommune);
   if (codeCommune === null && codePostal !== null && refs.territoires) {
     const derived = refs.territoires.communeByPostcode(codePostal);
     if (derived) {
@@ -603,18 +609,13 @@ export function normaliseDossier(
     const v = optText(rec, field);
     if (v !== null) identite[field] = v;
   }
-  const cpNaissance = optional(
-    c,
-    rec,
-    'code_postal_de_naissance_apprenant',
-    (raw) => normalisePostcode('code_postal_de_naissance_apprenant', raw).value,
-  );
+  const cpNaissance = optionalCode(c, rec, 'code_postal_de_naissance_apprenant', normalisePostcode);
   if (cpNaissance) identite.code_postal_de_naissance = cpNaissance;
-  const communeNaissance = optional(
+  const communeNaissance = optionalCode(
     c,
     rec,
     'code_commune_insee_de_naissance_apprenant',
-    (raw) => normaliseCommune('code_commune_insee_de_naissance_apprenant', raw).value,
+    normaliseCommune,
   );
   if (communeNaissance) identite.code_commune_insee_de_naissance = communeNaissance;
 
@@ -631,17 +632,17 @@ export function normaliseDossier(
     etablissement_formateur_uai: formateur.uai,
     etablissement_formateur_siret: formateur.siret,
     etablissement_lieu_de_formation_uai: optionalUai(c, rec, 'etablissement_lieu_de_formation_uai'),
-    etablissement_lieu_de_formation_siret: optional(
+    etablissement_lieu_de_formation_siret: optionalCode(
       c,
       rec,
       'etablissement_lieu_de_formation_siret',
-      (raw) => normaliseSiret('etablissement_lieu_de_formation_siret', raw).value,
+      normaliseSiret,
     ),
-    etablissement_lieu_de_formation_code_postal: optional(
+    etablissement_lieu_de_formation_code_postal: optionalCode(
       c,
       rec,
       'etablissement_lieu_de_formation_code_postal',
-      (raw) => normalisePostcode('etablissement_lieu_de_formation_code_postal', raw).value,
+      normalisePostcode,
     ),
     sexe_apprenant: sexe,
     age_entree_formation: entree === null ? null : ageAt(naissance, entree),

@@ -5,7 +5,7 @@
 import { fingerprintOf, changedFields, FINGERPRINT_LAYOUT } from '../../connectors/core/fingerprint';
 import { personKey, recordKey } from '../../connectors/core/identity';
 import { normaliseDossier, type NormalisedDossier } from '../../connectors/core/normalise';
-import { validateStructure } from '../../connectors/core/validate';
+import { OPTIONAL_CODE_FIELDS, validateStructure } from '../../connectors/core/validate';
 import { dossier, ORG_A, referentialOf } from './support';
 
 const refs = { organismes: referentialOf(ORG_A) };
@@ -169,6 +169,83 @@ describe('the normalised image', () => {
     expect(r.ok && r.dossier.image.avertissements).toContain(
       'COMMUNE_DEDUITE_DU_CODE_POSTAL:code_commune_insee_apprenant',
     );
+  });
+});
+
+describe('issue 10: optional codes', () => {
+  test('formation_rncp "  34-670  " is RNCP34670 with a warning (the national platform accepts it)', () => {
+    const d = ok(dossier({ formation_rncp: '  34-670  ' }));
+    expect(d.image.formation_rncp).toBe('RNCP34670');
+    expect(d.warnings).toEqual([
+      {
+        code: 'CODE_REFORMATE',
+        path: 'formation_rncp',
+        message:
+          'formation_rncp : séparateurs retirés du code (reçu "  34-670  ", retenu "RNCP34670") ; envoyez le code sans tirets ni points',
+      },
+    ]);
+  });
+
+  /** Where each optional code lands in the normalised record. */
+  const where: Record<string, (d: NormalisedDossier) => unknown> = {
+    formation_cfd: (d) => d.image.formation_cfd,
+    formation_rncp: (d) => d.image.formation_rncp,
+    code_postal_apprenant: (d) => d.image.code_postal_apprenant,
+    code_commune_insee_apprenant: (d) => d.image.code_commune_insee_apprenant,
+    code_postal_de_naissance_apprenant: (d) => d.identite.code_postal_de_naissance ?? null,
+    code_commune_insee_de_naissance_apprenant: (d) => d.identite.code_commune_insee_de_naissance ?? null,
+    etablissement_lieu_de_formation_uai: (d) => d.image.etablissement_lieu_de_formation_uai,
+    etablissement_lieu_de_formation_siret: (d) => d.image.etablissement_lieu_de_formation_siret,
+    etablissement_lieu_de_formation_code_postal: (d) => d.image.etablissement_lieu_de_formation_code_postal,
+    siret_employeur: (d) => d.image.contrats[0]!.siret_employeur,
+    siret_employeur_2: (d) => d.image.contrats[1]!.siret_employeur,
+    siret_employeur_3: (d) => d.image.contrats[2]!.siret_employeur,
+    siret_employeur_4: (d) => d.image.contrats[3]!.siret_employeur,
+    ine_apprenant: (d) => d.identite.ine ?? null,
+    sexe_apprenant: (d) => d.image.sexe_apprenant,
+    statut_apprenant: (d) => d.image.statut_apprenant,
+    dernier_organisme_uai: (d) => d.image.dernier_organisme_uai,
+    type_cfa: (d) => d.image.type_cfa,
+  };
+  const contracts = {
+    contrat_date_fin: '2024-12-31',
+    contrat_date_debut_2: '2025-01-06',
+    contrat_date_fin_2: '2025-03-31',
+    contrat_date_debut_3: '2025-04-07',
+    contrat_date_fin_3: '2025-06-30',
+    contrat_date_debut_4: '2025-07-07',
+  };
+  /** Values no normaliser can repair: wrong shape, wrong JSON type, too long, a control character. */
+  const unrepairable: unknown[] = ['XX-??', true, { code: 1 }, '9'.repeat(25), 'AB\u0000CD'];
+
+  test('the list covers every optional code of the v3 contract', () => {
+    expect([...OPTIONAL_CODE_FIELDS].sort()).toEqual(Object.keys(where).sort());
+  });
+
+  test.each(Object.keys(where))(
+    '%s: a malformed value never rejects the record; dropped with a warning naming it',
+    (field) => {
+      for (const bad of unrepairable) {
+        const rec = dossier({ ...contracts, [field]: bad });
+        expect([field, bad, errorsOf(rec)]).toEqual([field, bad, []]);
+        const d = ok(rec);
+        expect([field, bad, where[field]!(d)]).toEqual([field, bad, null]);
+        const warned = d.warnings.filter((w) => w.path === field);
+        expect([field, bad, warned.length]).toEqual([field, bad, 1]);
+        expect(warned[0]!.message).toMatch(new RegExp(`^${field} : `));
+        expect(warned[0]!.message.includes('\u0000')).toBe(false);
+        expect(d.image.avertissements).toContain(`${warned[0]!.code}:${field}`);
+      }
+    },
+  );
+
+  test('repairable shapes are repaired with a warning: separators, a lost leading zero', () => {
+    const d = ok(dossier({ formation_cfd: '500-221-06', code_postal_apprenant: 1000 }));
+    expect([d.image.formation_cfd, d.image.code_postal_apprenant]).toEqual(['50022106', '01000']);
+    expect(d.image.avertissements).toEqual([
+      'CODE_REFORMATE:formation_cfd',
+      'ZERO_INITIAL_RESTAURE:code_postal_apprenant',
+    ]);
   });
 });
 
