@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { PermanentError } from './errors';
 
 const REPO_ROOT = path.resolve(__dirname, '..');
 
@@ -139,7 +140,7 @@ export interface Config extends RawConfig {
   redisUrl: string;
 }
 
-export class ConfigError extends Error {
+export class ConfigError extends PermanentError {
   override name = 'ConfigError';
 }
 

@@ -6,6 +6,7 @@
  * for non-personal fields, what was received.
  */
 import { printable } from './printable';
+import { PermanentError } from '../../infra/errors';
 
 /**
  * Stable codes of the errors that reject an item. The verdicts of the optional codes' normalisers
@@ -100,7 +101,7 @@ export function received(field: string, value: unknown): string {
 }
 
 /** A normaliser's verdict on one value: the normalised value, or an error for that field. */
-export class FieldError extends Error {
+export class FieldError extends PermanentError {
   override readonly name = 'FieldError';
   constructor(
     readonly code: ErrorCode,

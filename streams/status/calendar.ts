@@ -8,6 +8,7 @@
  */
 import { DateTime } from 'luxon';
 import type { StatusWarningParams } from './types';
+import { PermanentError } from '../../infra/errors';
 
 /** The zone in which French ERPs write local midnight; date-times are read as calendar days there. */
 export const DEFAULT_TIME_ZONE = 'Europe/Paris';
@@ -33,7 +34,7 @@ export type CalendarDayErrorCode =
  * A value that cannot be read as a calendar day. The message is French and says what was expected;
  * the caller prefixes the field name (it knows it, this module does not).
  */
-export class CalendarDayError extends Error {
+export class CalendarDayError extends PermanentError {
   override readonly name = 'CalendarDayError';
   constructor(
     readonly code: CalendarDayErrorCode,

@@ -2,6 +2,7 @@
  * Shapes of the status engine. Every date here is a calendar day number: whole days since
  * 1970-01-01 (UTC), see calendar.ts. ISO strings appear only at the edges (from-v3, cli).
  */
+import { PermanentError } from '../../infra/errors';
 
 /** A learner's status on one day (status-rules.md, first paragraph). */
 export type Statut = 'INSCRIT' | 'APPRENTI' | 'RUPTURANT' | 'ABANDON' | 'FIN_DE_FORMATION';
@@ -116,7 +117,7 @@ export type InvalidDossierCode = 'DOSSIER_NON_OBJET' | 'DATE_REQUISE' | 'DATE_IN
  * (e.g. `date_fin_formation`); `message` is French and actionable. Not retriable: the same input
  * fails the same way.
  */
-export class InvalidDossierError extends Error {
+export class InvalidDossierError extends PermanentError {
   override readonly name = 'InvalidDossierError';
   constructor(
     readonly field: string,
