@@ -17,12 +17,12 @@ import { DateTime } from 'luxon';
 import type { FrApprentissageTdb } from '../../schemas/generated/DossierApprenant';
 import { computeParcours } from '../../streams/status/engine';
 import {
+  ageAt as yearsAt,
   CalendarDayError,
   type CalendarDayWarning,
   dayFromIso,
   isoFromDay,
   parseCalendarDay,
-  ymdFromDay,
 } from '../../streams/status/calendar';
 import { CONTRAT_SUFFIXES } from '../../streams/status/from-v3';
 import { statusWarningMessage } from '../../streams/status/messages';
@@ -30,6 +30,7 @@ import type { StatusWarning } from '../../streams/status/types';
 import type { OrganismesReferential } from '../../streams/referentiels/organismes';
 import type { Territoires } from '../../streams/referentiels/territoires';
 import { V3_TEXT_LIMITS } from '../../schemas/dossier-apprenant-v3.schema';
+import { identiteApprenant, type IdentiteApprenant } from '../../schemas/identite';
 import { FieldError, PERSONAL_FIELDS, type ValidationIssue, type Warning } from './issues';
 import { normaliseCommune, normalisePostcode } from './normalise/codes-geo';
 import { normaliseEmail } from './normalise/contact';
@@ -55,31 +56,14 @@ import {
 /** The record image before encryption of the identity (identite_chiffree is added by the pipeline). */
 export type ClearImage = Omit<FrApprentissageTdb.DossierApprenant, 'identite_chiffree'>;
 
-/**
- * The personal data of a record, sealed into `identite_chiffree` (AES-256-GCM). Dates are ISO,
- * the phone is E.164; absent values are left out.
- */
-export interface Identite {
-  nom: string;
-  prenom: string;
-  date_de_naissance?: string;
-  ine?: string;
-  email_contact?: string;
-  tel_apprenant?: string;
-  adresse_apprenant?: string;
-  responsable_apprenant_mail1?: string;
-  responsable_apprenant_mail2?: string;
-  code_postal_de_naissance?: string;
-  code_commune_insee_de_naissance?: string;
-  nom_referent_handicap_formation?: string;
-  prenom_referent_handicap_formation?: string;
-  email_referent_handicap_formation?: string;
-}
-
 /** A normalised record: its image, its identity (clear and comparison forms), its warnings. */
 export interface NormalisedDossier {
   image: ClearImage;
-  identite: Identite;
+  /**
+   * The personal data, sealed into `identite_chiffree` by schemas/identite.ts (the schema
+   * IdentiteApprenant: dates ISO, the phone E.164, absent values null).
+   */
+  identite: IdentiteApprenant;
   /** nom and prénom in comparison form (lower case, no accents, single spaces): person key, fingerprint. */
   nomComparable: string;
   prenomComparable: string;
@@ -281,12 +265,9 @@ function optionalDay(c: Collector, rec: Record<string, unknown>, field: string):
   }
 }
 
-/** Whole years from `birth` to `day` (day numbers), or null. */
+/** Whole years from `birth` to `day` (day numbers, streams/status/calendar.ts `ageAt`), or null. */
 export function ageAt(birth: number | null, day: number): number | null {
-  if (birth === null || birth > day) return null;
-  const b = ymdFromDay(birth);
-  const d = ymdFromDay(day);
-  return d.year - b.year - (d.month < b.month || (d.month === b.month && d.day < b.day) ? 1 : 0);
+  return birth === null || birth > day ? null : yearsAt(birth, day);
 }
 
 /** date_metier_mise_a_jour_statut → epoch ms (a bare date is midnight in Europe/Paris). */
@@ -407,7 +388,7 @@ function optionalUai(c: Collector, rec: Record<string, unknown>, field: string):
 function contact(
   c: Collector,
   rec: Record<string, unknown>,
-  identite: Identite,
+  identite: IdentiteApprenant,
   field:
     | 'email_contact'
     | 'tel_apprenant'
@@ -591,7 +572,7 @@ export function normaliseDossier(
       c.warnings.push(statusWarning(w));
   }
 
-  const identite: Identite = { nom, prenom };
+  const identite = identiteApprenant({ nom, prenom, code_postal_apprenant: codePostal });
   if (naissance !== null) identite.date_de_naissance = isoFromDay(naissance);
   const ine = isBlank(rec.ine_apprenant) ? null : normaliseIne('ine_apprenant', rec.ine_apprenant);
   if (ine?.warning) c.warnings.push(ine.warning);

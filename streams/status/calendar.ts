@@ -107,6 +107,16 @@ export function ymdFromDay(dayNumber: number): { year: number; month: number; da
 }
 
 /**
+ * Whole years from a birth day to `day` (both day numbers), by the birthday rule: one more year on
+ * each anniversary (someone born on 29 February turns a year older on 1 March in common years).
+ */
+export function ageAt(naissance: number, day: number): number {
+  const b = ymdFromDay(naissance);
+  const d = ymdFromDay(day);
+  return d.year - b.year - (d.month < b.month || (d.month === b.month && d.day < b.day) ? 1 : 0);
+}
+
+/**
  * 'YYYY-MM-DD' of a day number. Throws a RangeError outside 0001-01-01 … 9999-12-31 or for a
  * non-integer (a programming error, not bad input).
  */

@@ -5,8 +5,8 @@
  * superseding, retention and expiry, committed offsets.
  */
 import { readDeadLetters } from '../../connectors/dlq/read';
-import { openJson } from '../../infra/crypto';
 import { createIdempotentProducer } from '../../infra/kafka/client';
+import { openIdentite } from '../../schemas/identite';
 import { inboxGroupId, startAlertInbox, type InboxHandle } from '../../streams/alert-inbox/consumer';
 import { parseSummary } from '../../streams/alert-inbox/store';
 import type { HistoryEntry } from '../../streams/alert-inbox/model';
@@ -61,7 +61,10 @@ test('an alert is stored for its Mission Locale, contact still sealed, and journ
   // At rest: the hash holds the sealed blob as received, never the name in clear.
   const raw = await ctx.redis.hgetallBuffer(ctx.keys.ml.alerte(a.alert_id));
   expect(Buffer.concat(Object.values(raw)).toString('latin1')).not.toContain('Lefebvre');
-  expect(openJson(ctx.secrets.dataKey, stored!.contact)).toMatchObject({ nom: 'Lefebvre', prenom: 'Inès' });
+  expect(openIdentite(ctx.secrets.dataKey, stored!.contact)).toMatchObject({
+    nom: 'Lefebvre',
+    prenom: 'Inès',
+  });
 
   expect(await ctx.redis.zrange(ctx.keys.ml.ouvertes(PARIS.id), 0, -1)).toContain(a.alert_id);
   const journal = (await store().readAfter(PARIS.id, '0-0')).filter((e) => e.alerte === a.alert_id);
