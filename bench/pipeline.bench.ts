@@ -26,7 +26,7 @@ import { kafkaDirs } from '../infra/services/kafka';
 import { consoleProgress } from '../infra/services/progress';
 import { dayFromIso } from '../streams/status/calendar';
 import { createTestPlatform, referentials, type TestPlatform } from '../test/support/platform';
-import { changeEvent, imageFromV3, produceChanges } from '../test/streams/support/changes';
+import { changeEvent, imageDeps, normalisedImage, produceChanges } from '../test/streams/support/changes';
 import { changeStream } from '../test/streams/support/stream';
 import { generateDossiers } from '../connectors/simulation/dossiers';
 
@@ -272,9 +272,12 @@ async function freshness(
     today: dayFromIso(TODAY),
     seed: 99,
   });
-  const images = [...source].map((v, i) =>
-    imageFromV3({ ...v, id_erp_apprenant: `fresh-${i}` }, ctx.secrets.dataKey),
-  );
+  // Through the connectors' normaliser; a record it rejects would never reach the processor.
+  const deps = imageDeps(ctx);
+  const images = [...source].flatMap((v, i) => {
+    const r = normalisedImage({ ...v, id_erp_apprenant: `fresh-${i}` }, deps);
+    return r.ok ? [r.image] : [];
+  });
   const encoded = await Promise.all(
     images.map(async (im) => {
       const e = changeEvent('CREATE', 1, im);

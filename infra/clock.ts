@@ -9,6 +9,7 @@
  */
 import fs from 'node:fs';
 import { calendarDayOfInstant } from '../streams/status/calendar';
+import { PermanentError } from './errors';
 
 export interface Clock {
   /** Current instant, epoch milliseconds. */
@@ -17,7 +18,7 @@ export interface Clock {
   today(): number;
 }
 
-export class ClockError extends Error {
+export class ClockError extends PermanentError {
   override name = 'ClockError';
 }
 

@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { PermanentError } from './errors';
 
 /** The repository root: the nearest folder above this file with a package.json (it runs from infra/ or dist/infra/). */
 function findRepoRoot(from: string): string {
@@ -158,7 +159,7 @@ export interface Config extends RawConfig {
   redisUrl: string;
 }
 
-export class ConfigError extends Error {
+export class ConfigError extends PermanentError {
   override name = 'ConfigError';
 }
 

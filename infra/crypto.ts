@@ -4,6 +4,7 @@
  * version (1 byte, = 1) | IV (12 bytes) | auth tag (16 bytes) | ciphertext.
  */
 import { createCipheriv, createDecipheriv, randomFillSync } from 'node:crypto';
+import { PermanentError } from './errors';
 
 const VERSION = 1;
 const IV_BYTES = 12;
@@ -24,7 +25,7 @@ function nextIv(out: Buffer, at: number): void {
   ivOffset += IV_BYTES;
 }
 
-export class DecryptionError extends Error {
+export class DecryptionError extends PermanentError {
   override name = 'DecryptionError';
 }
 

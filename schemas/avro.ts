@@ -16,7 +16,8 @@ export type AvroSchemaName =
   | 'RejectedRecord'
   | 'LearnerStatusTransition'
   | 'DropoutAlert'
-  | 'TransmissionReport';
+  | 'TransmissionReport'
+  | 'IdentiteApprenant';
 
 export const AVRO_SCHEMA_NAMES: AvroSchemaName[] = [
   'DossierApprenant',
@@ -25,6 +26,7 @@ export const AVRO_SCHEMA_NAMES: AvroSchemaName[] = [
   'LearnerStatusTransition',
   'DropoutAlert',
   'TransmissionReport',
+  'IdentiteApprenant',
 ];
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };

@@ -6,13 +6,13 @@
  * - dreets / ddets / academie: the inscrits, rupturants and abandons of their territory;
  * - admin: everything. public: 401; mission_locale: 403.
  *
- * Names come from decrypting `identite_chiffree` (base64 of an infra/crypto.ts sealJson blob, key
- * ctx.secrets.dataKey) for these entitled roles only. Every response is first written to the
- * access log (acces_nominatifs). Lists are never cached, by the API or by anyone else
- * (`Cache-Control: no-store`).
+ * Names come from opening `identite_chiffree` (base64 of the sealed IdentiteApprenant,
+ * schemas/identite.ts, key ctx.secrets.dataKey) for these entitled roles only. Every response is
+ * first written to the access log (acces_nominatifs). Lists are never cached, by the API or by
+ * anyone else (`Cache-Control: no-store`).
  */
 import type { FastifyPluginAsync } from 'fastify';
-import { DecryptionError, openJson } from '../../infra/crypto';
+import { openIdentiteOrNull } from '../../schemas/identite';
 import type { Statut } from '../../streams/status';
 import { restrictToScope } from '../auth/perimetre';
 import type { Role } from '../auth/tokens';
@@ -124,23 +124,6 @@ interface ListRow {
   identite_chiffree: string;
 }
 
-/**
- * The identity blob's fields, as connectors/core/normalise.ts seals them (`Identite`); the v3 names
- * (nom_apprenant, …) are read too, for blobs written by other producers.
- */
-interface Identite {
-  nom?: string;
-  prenom?: string;
-  date_de_naissance?: string;
-  ine?: string;
-  email_contact?: string;
-  tel_apprenant?: string;
-  nom_apprenant?: string;
-  prenom_apprenant?: string;
-  date_de_naissance_apprenant?: string;
-  ine_apprenant?: string;
-}
-
 const orNull = (v: unknown) => (v === undefined || v === null || v === '' ? null : String(v));
 
 export const apprenantsRoutes: FastifyPluginAsync<{ runner: QueryRunner }> = async (app, { runner }) => {
@@ -175,21 +158,16 @@ export const apprenantsRoutes: FastifyPluginAsync<{ runner: QueryRunner }> = asy
       const dataKey = ctx.secrets.dataKey;
       let unreadable = 0;
       const apprenants = rows.map((r) => {
-        let id: Identite = {};
-        try {
-          id = openJson<Identite>(dataKey, Buffer.from(r.identite_chiffree, 'base64'));
-        } catch (err) {
-          if (!(err instanceof DecryptionError)) throw err;
-          unreadable++;
-        }
+        const id = openIdentiteOrNull(dataKey, Buffer.from(r.identite_chiffree, 'base64'));
+        if (id === null) unreadable++;
         return {
           record_key: r.record_key,
-          nom: orNull(id.nom ?? id.nom_apprenant),
-          prenom: orNull(id.prenom ?? id.prenom_apprenant),
-          date_de_naissance: orNull(id.date_de_naissance ?? id.date_de_naissance_apprenant),
-          ine: orNull(id.ine ?? id.ine_apprenant),
-          email: orNull(id.email_contact),
-          telephone: orNull(id.tel_apprenant),
+          nom: orNull(id?.nom),
+          prenom: orNull(id?.prenom),
+          date_de_naissance: orNull(id?.date_de_naissance),
+          ine: orNull(id?.ine),
+          email: orNull(id?.email_contact),
+          telephone: orNull(id?.tel_apprenant),
           organisme_uai: r.organisme_uai,
           organisme_siret: r.organisme_siret,
           formation_cfd: orNull(r.formation_cfd),
@@ -207,7 +185,7 @@ export const apprenantsRoutes: FastifyPluginAsync<{ runner: QueryRunner }> = asy
       if (unreadable > 0)
         request.log.warn(
           { unreadable },
-          'nominative list: identities that cannot be decrypted with the data key',
+          'nominative list: identities that cannot be opened with the data key (or not identities)',
         );
 
       await logNominativeAccess(ctx.clickhouse, {

@@ -21,6 +21,7 @@ import { randomUUID } from 'node:crypto';
 import { createSigner, createVerifier, TokenError } from 'fast-jwt';
 import { isValidUai } from '../../streams/referentiels/identifiants';
 import type { Territoires } from '../../streams/referentiels/territoires';
+import { PermanentError } from '../../infra/errors';
 
 export const ROLES = ['public', 'cfa', 'mission_locale', 'dreets', 'ddets', 'academie', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -43,7 +44,7 @@ const AUDIENCE = 'tdb-api';
 export const DEFAULT_TTL_SECONDS = 90 * 24 * 3600;
 
 /** A scope that does not fit the role (the message names the code at fault). */
-export class ScopeError extends Error {
+export class ScopeError extends PermanentError {
   override name = 'ScopeError';
 }
 
@@ -133,7 +134,7 @@ export function signTokenWithId(
 }
 
 /** Why a bearer token was refused (→ 401). */
-export class InvalidTokenError extends Error {
+export class InvalidTokenError extends PermanentError {
   override name = 'InvalidTokenError';
   constructor(
     readonly code: 'JETON_EXPIRE' | 'JETON_INVALIDE' | 'JETON_PAS_ENCORE_VALIDE' | 'JETON_REVOQUE',

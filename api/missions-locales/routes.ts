@@ -29,7 +29,7 @@ import { webhookAdmin } from '../../streams/alert-inbox/webhooks';
 import { isoFromDay } from '../../streams/status/calendar';
 import { logNominativeAccess } from '../apprenants/access-log';
 import type { Principal } from '../auth/tokens';
-import { ApiError, badField, useApiErrors } from '../errors';
+import { badField, httpError, useApiErrors } from '../errors';
 import { formatOf, sendTable } from '../format/tables';
 import { noStoreAnswers } from '../plugins/no-store';
 import { checkCharacters, parseDay } from '../params';
@@ -44,8 +44,7 @@ type AlerteParams = { id: string; alerteId: string };
 export const ownMissionLocale = (request: FastifyRequest, p: Principal) =>
   p.role === 'admin' || p.scope.includes((request.params as MlParams).id);
 
-const notFound = (id: string) =>
-  new ApiError(404, 'ALERTE_INCONNUE', `alerte ${id} inconnue pour cette Mission Locale`, 'alerteId');
+const notFound = (id: string) => httpError('ALERTE_INCONNUE', [id], { champ: 'alerteId' });
 
 export interface MissionsLocalesOptions {
   /** SSE heartbeat interval (ms); default TDB_ALERTES_SSE_HEARTBEAT_MS. */

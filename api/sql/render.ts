@@ -16,9 +16,10 @@
  * validated before (api/sql/filters.ts turns bad input into a 400 naming the field).
  */
 import { dayFromIso, isoFromDay } from '../../streams/status/calendar';
+import { PermanentError } from '../../infra/errors';
 
 /** Thrown when a value cannot be rendered safely (never for valid input; a 500 if it happens). */
-export class SqlRenderError extends Error {
+export class SqlRenderError extends PermanentError {
   override name = 'SqlRenderError';
 }
 

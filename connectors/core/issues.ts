@@ -5,8 +5,14 @@
  * listed in connectors/README.md); messages are French and say which field, what is expected and,
  * for non-personal fields, what was received.
  */
+import { printable } from './printable';
+import { PermanentError } from '../../infra/errors';
 
-/** Stable codes of the errors that reject an item. */
+/**
+ * Stable codes of the errors that reject an item. The verdicts of the optional codes' normalisers
+ * (CFD_INVALIDE, RNCP_INVALIDE, CODE_POSTAL_INVALIDE, CODE_COMMUNE_INVALIDE, and UAI/SIRET ones on
+ * optional fields) never reject: normalise.ts reports them as VALEUR_INVALIDE_IGNOREE warnings.
+ */
 export type ErrorCode =
   | 'DOSSIER_NON_OBJET'
   | 'DOSSIER_TROP_VOLUMINEUX'
@@ -39,6 +45,7 @@ export type WarningCode =
   | 'AGE_INHABITUEL'
   | 'ORGANISME_HORS_REFERENTIEL'
   | 'ZERO_INITIAL_RESTAURE'
+  | 'CODE_REFORMATE'
   | 'CODE_FICTIF_IGNORE'
   | 'TELEPHONE_INVALIDE'
   | 'EMAIL_INVALIDE'
@@ -85,15 +92,18 @@ export const PERSONAL_FIELDS: ReadonlySet<string> = new Set([
   'email_referent_handicap_formation',
 ]);
 
-/** `reçu "…"` for a non-personal field (truncated to 60 characters), or a neutral mention. */
+/**
+ * `reçu "…"` for a non-personal field (truncated to 60 characters, control characters escaped: an
+ * optional code is quoted before any character check), or a neutral mention.
+ */
 export function received(field: string, value: unknown): string {
   if (PERSONAL_FIELDS.has(field)) return 'valeur reçue non reproduite (donnée personnelle)';
   const s = typeof value === 'string' ? value : JSON.stringify(value);
-  return `reçu "${s === undefined ? 'undefined' : s.length > 60 ? `${s.slice(0, 57)}...` : s}"`;
+  return `reçu "${s === undefined ? 'undefined' : s.length > 60 ? `${printable(s.slice(0, 57))}...` : printable(s)}"`;
 }
 
 /** A normaliser's verdict on one value: the normalised value, or an error for that field. */
-export class FieldError extends Error {
+export class FieldError extends PermanentError {
   override readonly name = 'FieldError';
   constructor(
     readonly code: ErrorCode,

@@ -4,27 +4,33 @@
  * will be sealed. Pure: no I/O, no clock; the referentials are parameters.
  *
  * Which fields reject an item and which are dropped with a warning (connectors/README.md):
- * - errors: what decides the record's identity, its organisation, its status dates and the codes
- *   it is counted under (annee_scolaire, id_erp_apprenant, names, UAI/SIRET of the responsable and
- *   formateur, training and contract dates, CFD, RNCP, postcode, commune code);
- * - warnings: everything else (contact details, sexe, INE, lieu de formation, SIFA fields, …):
- *   the unusable value is dropped, the record is still counted.
+ * - errors: what decides the record's identity, its organisation and its status dates
+ *   (annee_scolaire, id_erp_apprenant, names, UAI/SIRET of the responsable and formateur, training
+ *   and contract dates);
+ * - warnings: everything else (optional codes — CFD, RNCP, postcodes, commune codes, SIRET of the
+ *   employers, lieu de formation, SIFA codes —, contact details, sexe, INE, …): a value that can be
+ *   repaired is, with a warning; one that cannot is dropped with a warning, the record is still
+ *   counted (without it).
  * The NIR is never kept: only `nir_present`.
  */
 import { DateTime } from 'luxon';
 import type { FrApprentissageTdb } from '../../schemas/generated/DossierApprenant';
 import { computeParcours } from '../../streams/status/engine';
 import {
+  ageAt as yearsAt,
   CalendarDayError,
+  type CalendarDayWarning,
   dayFromIso,
   isoFromDay,
   parseCalendarDay,
-  ymdFromDay,
 } from '../../streams/status/calendar';
 import { CONTRAT_SUFFIXES } from '../../streams/status/from-v3';
+import { statusWarningMessage } from '../../streams/status/messages';
+import type { StatusWarning } from '../../streams/status/types';
 import type { OrganismesReferential } from '../../streams/referentiels/organismes';
 import type { Territoires } from '../../streams/referentiels/territoires';
 import { V3_TEXT_LIMITS } from '../../schemas/dossier-apprenant-v3.schema';
+import { identiteApprenant, type IdentiteApprenant } from '../../schemas/identite';
 import { FieldError, PERSONAL_FIELDS, type ValidationIssue, type Warning } from './issues';
 import { normaliseCommune, normalisePostcode } from './normalise/codes-geo';
 import { normaliseEmail } from './normalise/contact';
@@ -50,31 +56,14 @@ import {
 /** The record image before encryption of the identity (identite_chiffree is added by the pipeline). */
 export type ClearImage = Omit<FrApprentissageTdb.DossierApprenant, 'identite_chiffree'>;
 
-/**
- * The personal data of a record, sealed into `identite_chiffree` (AES-256-GCM). Dates are ISO,
- * the phone is E.164; absent values are left out.
- */
-export interface Identite {
-  nom: string;
-  prenom: string;
-  date_de_naissance?: string;
-  ine?: string;
-  email_contact?: string;
-  tel_apprenant?: string;
-  adresse_apprenant?: string;
-  responsable_apprenant_mail1?: string;
-  responsable_apprenant_mail2?: string;
-  code_postal_de_naissance?: string;
-  code_commune_insee_de_naissance?: string;
-  nom_referent_handicap_formation?: string;
-  prenom_referent_handicap_formation?: string;
-  email_referent_handicap_formation?: string;
-}
-
 /** A normalised record: its image, its identity (clear and comparison forms), its warnings. */
 export interface NormalisedDossier {
   image: ClearImage;
-  identite: Identite;
+  /**
+   * The personal data, sealed into `identite_chiffree` by schemas/identite.ts (the schema
+   * IdentiteApprenant: dates ISO, the phone E.164, absent values null).
+   */
+  identite: IdentiteApprenant;
   /** nom and prénom in comparison form (lower case, no accents, single spaces): person key, fingerprint. */
   nomComparable: string;
   prenomComparable: string;
@@ -189,6 +178,17 @@ export function dateErrorMessage(field: string, err: CalendarDayError): string {
   return `${field} : ${detail}${/attendu|écrivez/.test(detail) ? '' : ' (attendu AAAA-MM-JJ)'}`;
 }
 
+/** A status module warning as the connectors show it (message rendered by streams/status/messages.ts). */
+function statusWarning(w: StatusWarning): Warning {
+  return { code: w.code, path: w.champ, message: statusWarningMessage(w) };
+}
+
+/** A date parsing warning of `field`, its message prefixed with the field. */
+function calendarWarning(field: string, w: CalendarDayWarning): Warning {
+  const message = statusWarningMessage({ ...w, champ: field } as StatusWarning);
+  return { code: w.code, path: field, message: `${field} : ${message}` };
+}
+
 /**
  * A date field → day number, or null (absent, or unreadable: DATE_INVALIDE). `bounded`: training
  * and contract dates, outside DATE_FORMATION_MIN…MAX → DATE_HORS_LIMITES.
@@ -208,8 +208,7 @@ function readDay(
   }
   try {
     const { day, warning } = parseCalendarDay(raw);
-    if (warning)
-      c.warnings.push({ code: warning.code, path: field, message: `${field} : ${warning.message}` });
+    if (warning) c.warnings.push(calendarWarning(field, warning));
     if (bounded && (day < DATE_FORMATION_MIN || day > DATE_FORMATION_MAX)) {
       c.errors.push({
         code: 'DATE_HORS_LIMITES',
@@ -253,8 +252,7 @@ function optionalDay(c: Collector, rec: Record<string, unknown>, field: string):
   if (isBlank(raw)) return null;
   try {
     const { day, warning } = parseCalendarDay(raw);
-    if (warning)
-      c.warnings.push({ code: warning.code, path: field, message: `${field} : ${warning.message}` });
+    if (warning) c.warnings.push(calendarWarning(field, warning));
     return day;
   } catch (err) {
     if (!(err instanceof CalendarDayError)) throw err;
@@ -267,12 +265,9 @@ function optionalDay(c: Collector, rec: Record<string, unknown>, field: string):
   }
 }
 
-/** Whole years from `birth` to `day` (day numbers), or null. */
+/** Whole years from `birth` to `day` (day numbers, streams/status/calendar.ts `ageAt`), or null. */
 export function ageAt(birth: number | null, day: number): number | null {
-  if (birth === null || birth > day) return null;
-  const b = ymdFromDay(birth);
-  const d = ymdFromDay(day);
-  return d.year - b.year - (d.month < b.month || (d.month === b.month && d.day < b.day) ? 1 : 0);
+  return birth === null || birth > day ? null : yearsAt(birth, day);
 }
 
 /** date_metier_mise_a_jour_statut → epoch ms (a bare date is midnight in Europe/Paris). */
@@ -396,20 +391,35 @@ function organisation(
   return { uai: read.uai, siret: read.siret };
 }
 
-/** An optional UAI (lieu de formation, dernier organisme): dropped with a warning when unusable. */
-function optionalUai(c: Collector, rec: Record<string, unknown>, field: string): string | null {
+/**
+ * An optional code of the v3 contract (connectors/core/validate.ts OPTIONAL_CODE_FIELDS): normalised
+ * with its repair warning (zero restored, separators removed, placeholder), or dropped with
+ * VALEUR_INVALIDE_IGNOREE when it cannot be repaired: a malformed optional code never rejects the
+ * record.
+ */
+function optionalCode<T>(
+  c: Collector,
+  rec: Record<string, unknown>,
+  field: string,
+  normaliser: (field: string, raw: unknown) => Normalised<T>,
+): T | null {
   return optional(c, rec, field, (raw) => {
-    const r = normaliseUai(field, raw);
+    const r = normaliser(field, raw);
     c.warn(r.warning);
     return r.value;
   });
+}
+
+/** An optional UAI (lieu de formation, dernier organisme): dropped with a warning when unusable. */
+function optionalUai(c: Collector, rec: Record<string, unknown>, field: string): string | null {
+  return optionalCode(c, rec, field, normaliseUai);
 }
 
 /** A contact detail of the identity (phone, e-mails): normalised, or dropped with its warning. */
 function contact(
   c: Collector,
   rec: Record<string, unknown>,
-  identite: Identite,
+  identite: IdentiteApprenant,
   field:
     | 'email_contact'
     | 'tel_apprenant'
@@ -526,19 +536,13 @@ export function normaliseDossier(
     const rupture = readDay(c, rec, f.rupture, false);
     if (debut === null) {
       if ((cFin !== null || rupture !== null) && !c.errors.some((e) => e.path === f.debut)) {
-        c.warnings.push({
-          code: 'CONTRAT_SANS_DATE_DEBUT',
-          path: f.debut,
-          message: `contrat ${f.rang} ignoré : il a une date de fin ou de rupture mais pas de date de début ; renseignez ${f.debut}`,
-        });
+        c.warnings.push(
+          statusWarning({ code: 'CONTRAT_SANS_DATE_DEBUT', champ: f.debut, params: { rang: f.rang } }),
+        );
       }
       continue;
     }
-    const siretEmployeur = optional(c, rec, f.siret, (raw) => {
-      const r = normaliseSiret(f.siret, raw);
-      c.warn(r.warning);
-      return r.value;
-    });
+    const siretEmployeur = optionalCode(c, rec, f.siret, normaliseSiret);
     contrats.push({
       date_debut: debut,
       date_fin: cFin,
@@ -549,19 +553,12 @@ export function normaliseDossier(
     engineContrats.push({ debut, fin: cFin, rupture, rang: f.rang });
   }
 
-  // Codes (kind 3): normalise the unambiguous, reject the rest naming the field.
-  const cfd = isBlank(rec.formation_cfd)
-    ? null
-    : c.take(() => normaliseCfd('formation_cfd', rec.formation_cfd), null);
-  const rncp = isBlank(rec.formation_rncp)
-    ? null
-    : c.take(() => normaliseRncp('formation_rncp', rec.formation_rncp), null);
-  const codePostal = isBlank(rec.code_postal_apprenant)
-    ? null
-    : c.take(() => normalisePostcode('code_postal_apprenant', rec.code_postal_apprenant), null);
-  let codeCommune = isBlank(rec.code_commune_insee_apprenant)
-    ? null
-    : c.take(() => normaliseCommune('code_commune_insee_apprenant', rec.code_commune_insee_apprenant), null);
+  // Optional codes (kind 3): the unambiguous is normalised; what cannot be repaired is dropped with
+  // a warning naming the field (the record is still counted, without that code).
+  const cfd = optionalCode(c, rec, 'formation_cfd', normaliseCfd);
+  const rncp = optionalCode(c, rec, 'formation_rncp', normaliseRncp);
+  const codePostal = optionalCode(c, rec, 'code_postal_apprenant', normalisePostcode);
+  let codeCommune = optionalCode(c, rec, 'code_commune_insee_apprenant', normaliseCommune);
   if (codeCommune === null && codePostal !== null && refs.territoires) {
     const derived = refs.territoires.communeByPostcode(codePostal);
     if (derived) {
@@ -602,12 +599,11 @@ export function normaliseDossier(
 
   // Status engine warnings on impossible dates (kind 5): the engine ignores what it must and says so.
   if (entree !== null && fin !== null) {
-    for (const w of computeParcours({ entree, fin, exclusion, contrats: engineContrats }).warnings) {
-      c.warnings.push({ code: w.code, path: w.field, message: w.message });
-    }
+    for (const w of computeParcours({ entree, fin, exclusion, contrats: engineContrats }).warnings)
+      c.warnings.push(statusWarning(w));
   }
 
-  const identite: Identite = { nom, prenom };
+  const identite = identiteApprenant({ nom, prenom, code_postal_apprenant: codePostal });
   if (naissance !== null) identite.date_de_naissance = isoFromDay(naissance);
   const ine = isBlank(rec.ine_apprenant) ? null : normaliseIne('ine_apprenant', rec.ine_apprenant);
   if (ine?.warning) c.warnings.push(ine.warning);
@@ -625,18 +621,13 @@ export function normaliseDossier(
     const v = visibleText(c, field, optText(rec, field));
     if (v !== null) identite[field] = v;
   }
-  const cpNaissance = optional(
-    c,
-    rec,
-    'code_postal_de_naissance_apprenant',
-    (raw) => normalisePostcode('code_postal_de_naissance_apprenant', raw).value,
-  );
+  const cpNaissance = optionalCode(c, rec, 'code_postal_de_naissance_apprenant', normalisePostcode);
   if (cpNaissance) identite.code_postal_de_naissance = cpNaissance;
-  const communeNaissance = optional(
+  const communeNaissance = optionalCode(
     c,
     rec,
     'code_commune_insee_de_naissance_apprenant',
-    (raw) => normaliseCommune('code_commune_insee_de_naissance_apprenant', raw).value,
+    normaliseCommune,
   );
   if (communeNaissance) identite.code_commune_insee_de_naissance = communeNaissance;
 
@@ -653,17 +644,17 @@ export function normaliseDossier(
     etablissement_formateur_uai: formateur.uai,
     etablissement_formateur_siret: formateur.siret,
     etablissement_lieu_de_formation_uai: optionalUai(c, rec, 'etablissement_lieu_de_formation_uai'),
-    etablissement_lieu_de_formation_siret: optional(
+    etablissement_lieu_de_formation_siret: optionalCode(
       c,
       rec,
       'etablissement_lieu_de_formation_siret',
-      (raw) => normaliseSiret('etablissement_lieu_de_formation_siret', raw).value,
+      normaliseSiret,
     ),
-    etablissement_lieu_de_formation_code_postal: optional(
+    etablissement_lieu_de_formation_code_postal: optionalCode(
       c,
       rec,
       'etablissement_lieu_de_formation_code_postal',
-      (raw) => normalisePostcode('etablissement_lieu_de_formation_code_postal', raw).value,
+      normalisePostcode,
     ),
     sexe_apprenant: sexe,
     age_entree_formation: entree === null ? null : ageAt(naissance, entree),

@@ -47,6 +47,7 @@ import { redisStateStore, type RecordState, type StateStore } from './state-stor
 import { createStageRunner, StaleUnitError, type PreparedUnit, type TopicBatch } from './stages';
 import { deadLetterOwner, looseIdentity, rejectedRecord, type Decision, type Organisation } from './work';
 import { defaultPoolSize, hybridPool, inThreadPool, workerThreadPool, type WorkPool } from './worker-pool';
+import { RetriableError } from '../../infra/errors';
 
 export type { Organisation } from './work';
 
@@ -62,7 +63,7 @@ export interface InputItem {
  * nothing of the failed group was committed; the caller may retry (the push API answers 503).
  * `cause` holds the client's error (logged, never shown to ERPs).
  */
-export class TransmissionError extends Error {
+export class TransmissionError extends RetriableError {
   override name = 'TransmissionError';
 }
 

@@ -7,6 +7,7 @@
  */
 import type { Message } from '../../infra/kafka/client';
 import type { TopicBatch } from './stages';
+import { PermanentError } from '../../infra/errors';
 
 /** Bytes a record adds to its batch besides its key and value (varints, attributes, deltas). */
 export const RECORD_OVERHEAD = 32;
@@ -28,7 +29,7 @@ export function messageBytes(m: Message): number {
 }
 
 /** A message larger than a request's partition budget: a bug upstream (items are size-limited). */
-export class OversizedMessageError extends Error {
+export class OversizedMessageError extends PermanentError {
   override name = 'OversizedMessageError';
   constructor(
     readonly topic: string,

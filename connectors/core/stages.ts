@@ -22,6 +22,7 @@
  */
 import type { Message } from '../../infra/kafka/client';
 import type { RecordState } from './state-store';
+import { RetriableError } from '../../infra/errors';
 
 export interface TopicBatch {
   topic: string;
@@ -50,7 +51,7 @@ export interface StageRunner {
   ): Promise<void>;
 }
 
-export class StaleUnitError extends Error {
+export class StaleUnitError extends RetriableError {
   override name = 'StaleUnitError';
 }
 

@@ -70,6 +70,37 @@ function issueOf(e: ErrorObject): ValidationIssue {
   }
 }
 
+/**
+ * The optional codes of the v3 contract (dossier-apprenant-v3.md, optional fields): a malformed one
+ * never rejects the record. The structure check leaves their type, length and characters to the
+ * normalisers (normalise.ts `optionalCode`, `sexeOf`, `normaliseIne`), which repair what is
+ * unambiguous and drop the rest with a warning naming the field. (derniere_situation is kept as
+ * text, so it keeps the structure check.)
+ */
+export const OPTIONAL_CODE_FIELDS: ReadonlySet<string> = new Set([
+  'formation_cfd',
+  'formation_rncp',
+  'code_postal_apprenant',
+  'code_commune_insee_apprenant',
+  'code_postal_de_naissance_apprenant',
+  'code_commune_insee_de_naissance_apprenant',
+  'etablissement_lieu_de_formation_uai',
+  'etablissement_lieu_de_formation_siret',
+  'etablissement_lieu_de_formation_code_postal',
+  'siret_employeur',
+  'siret_employeur_2',
+  'siret_employeur_3',
+  'siret_employeur_4',
+  'ine_apprenant',
+  'sexe_apprenant',
+  'statut_apprenant',
+  'dernier_organisme_uai',
+  'type_cfa',
+]);
+
+/** Structural issues an optional code does not raise (its normaliser drops it instead). */
+const LEFT_TO_NORMALISERS = new Set(['TYPE_INVALIDE', 'TEXTE_TROP_LONG']);
+
 /** VALEUR_NON_SCALAIRE of a field nested deeper than the contract's flat items allow. */
 export const tooDeepIssue = (field: string): ValidationIssue => ({
   code: 'VALEUR_NON_SCALAIRE',
@@ -85,7 +116,7 @@ function characterIssues(item: Record<string, unknown>, skip: ReadonlySet<string
   const issues: ValidationIssue[] = [];
   for (const field of V3_FIELDS) {
     const v = item[field];
-    if (typeof v !== 'string' || skip.has(field)) continue;
+    if (typeof v !== 'string' || skip.has(field) || OPTIONAL_CODE_FIELDS.has(field)) continue;
     const bad = forbiddenCharacter(v, V3_FREE_TEXT_FIELDS.has(field));
     if (bad === null) continue;
     issues.push({
@@ -161,6 +192,10 @@ export function validateStructure(item: unknown, itemBytes = DEFAULT_LIMITS.item
   if (!validateV3(item)) {
     for (const e of validateV3.errors ?? []) {
       const issue = issueOf(e);
+      if (OPTIONAL_CODE_FIELDS.has(issue.path) && LEFT_TO_NORMALISERS.has(issue.code)) {
+        seen.add(issue.path); // no character check either: the normaliser refuses what it cannot read
+        continue;
+      }
       if (seen.has(issue.path)) continue; // one error per field (a multi-type mismatch reports once)
       seen.add(issue.path);
       issues.push(issue);

@@ -11,6 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from '../../infra/context';
 import { sealJson } from '../../infra/crypto';
+import { sealIdentite } from '../../schemas/identite';
 import type { EventCodec } from '../../infra/kafka/codec';
 import type { FrApprentissageTdb } from '../../schemas/generated/DossierApprenantChange';
 import type { RejectedRecord } from '../../schemas/generated/RejectedRecord';
@@ -167,6 +168,11 @@ export function rejectedRecord(
   };
 }
 
+/** The image a change event carries: the normalised image and its identity sealed (schemas/identite.ts). */
+export function sealedImage(d: NormalisedDossier, dataKey: Buffer): FrApprentissageTdb.DossierApprenant {
+  return { ...d.image, identite_chiffree: sealIdentite(dataKey, d.identite) };
+}
+
 /** ORGANISME_NON_AUTORISE when the API key may not write this record (authorisation.ts), else null. */
 const refusalOf = (img: NormalisedDossier['image'], key: Organisation, relations: RelationsOrganismes) =>
   writeRefusal(
@@ -259,7 +265,7 @@ export function createWorkFunctions(ctx: Context): WorkFunctions {
           event_time: img.date_metier_mise_a_jour_statut ?? now,
           ingestion_time: now,
           changed_fields: dec.changed_fields,
-          after: { ...img, identite_chiffree: sealJson(dataKey, d.identite) },
+          after: sealedImage(d, dataKey),
         };
         changes.push(await c.encode('changes', envelope));
         latest?.push(await c.encode('latest', envelope));

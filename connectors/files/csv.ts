@@ -8,8 +8,9 @@
 import { parse } from 'csv-parse/sync';
 import iconv from 'iconv-lite';
 import { printable } from '../core/printable';
+import { PermanentError } from '../../infra/errors';
 
-export class FileFormatError extends Error {
+export class FileFormatError extends PermanentError {
   override name = 'FileFormatError';
 }
 

@@ -23,7 +23,7 @@ import type { Pipeline } from '../core/pipeline';
 import type { FileReport } from '../http/report';
 import { fileReport } from '../http/report';
 import { applyMapping, loadAllMappings, type ErpMapping } from '../mappings/mapping';
-import { FileFormatError } from './csv';
+import { isRetriable } from '../../infra/errors';
 import { checkTable, parseTable } from './table';
 import { printable } from '../core/printable';
 
@@ -90,9 +90,12 @@ async function processFile(
     });
     report = fileReport(name, table, result);
   } catch (err) {
-    if (!(err instanceof FileFormatError)) throw err;
+    // infra/errors.ts: a retriable error (Kafka, Redis) stops the scan and leaves the file in
+    // processing/ (taken over after a restart); a permanent one (FileFormatError: not a table of
+    // dossiers) moves it to failed/ with the reason.
+    if (isRetriable(err)) throw err;
     status = 'failed';
-    report = { fichier: name, erreur: err.message };
+    report = { fichier: name, erreur: (err as Error).message };
   }
   const dir = path.join(root, status);
   const target = await freeName(dir, name);

@@ -13,7 +13,7 @@ import type { ValidationIssue } from '../core/issues';
 import { normaliseSiret, normaliseUai } from '../core/normalise/identifiants';
 import type { Organisation } from '../core/pipeline';
 import type { ApiKeyRecord, ApiKeyStore } from './api-keys';
-import { IngestionHttpError } from './errors';
+import { httpError } from '../../api/errors';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -36,17 +36,10 @@ export function bearerToken(request: FastifyRequest): string | null {
 export function requireApiKey(store: ApiKeyStore) {
   return async (request: FastifyRequest): Promise<void> => {
     const token = bearerToken(request);
-    if (!token) {
-      throw new IngestionHttpError(
-        401,
-        'CLE_API_MANQUANTE',
-        "clé d'API manquante : en-tête Authorization: Bearer <clé> requis",
-      );
-    }
+    if (!token) throw httpError('CLE_API_MANQUANTE', []);
     const record = await store.lookup(token);
-    if (!record) throw new IngestionHttpError(401, 'CLE_API_INCONNUE', "clé d'API inconnue");
-    if (record.revoked_at)
-      throw new IngestionHttpError(401, 'CLE_API_REVOQUEE', `clé d'API révoquée le ${record.revoked_at}`);
+    if (!record) throw httpError('CLE_API_INCONNUE', []);
+    if (record.revoked_at) throw httpError('CLE_API_REVOQUEE', [record.revoked_at]);
     request.apiKey = record;
   };
 }

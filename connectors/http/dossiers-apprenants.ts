@@ -3,8 +3,8 @@
  * (shared/reference/dossier-apprenant-v3.md). A JSON array of at most 2,000 dossiers, Bearer API
  * key of one organisation. Valid items are accepted beside invalid ones; each item comes back
  * with its `validation_errors` ([{message, path, code}]) and `warnings` ([{code, path, message}],
- * accepted items whose values were corrected or dropped). Replies (errors: errors.ts shape
- * `{status: "ERROR", code, message, elements?, limite?}`):
+ * accepted items whose values were corrected or dropped). Replies (errors: the ERP shape of the
+ * server's catalogue, api/errors.ts, `{status: "ERROR", code, message, elements?, limite?}`):
  * - 200 {status: "OK", message: "Queued", detail?: "Some data are invalid", data: [...items]};
  * - 400 the body is not JSON, not an array, has more than 2,000 items, an item is not an object,
  *   or an item holds a value nested deeper than 2 levels (nothing of the request is ingested);
@@ -22,7 +22,7 @@ import type { Pipeline } from '../core/pipeline';
 import { printable } from '../core/printable';
 import type { ApiKeyStore } from './api-keys';
 import { refusedItem, requireApiKey } from './auth';
-import { IngestionHttpError } from './errors';
+import { httpError, type CorpsAttendu } from '../../api/errors';
 import { MAX_ITEMS, PUSH_BODY_LIMIT } from './limits';
 import { errorResponses, routeSchema, securityBearer, validationErrorSchema, warningSchema } from './schemas';
 
@@ -46,6 +46,13 @@ export function jsonKind(v: unknown): string {
   }
 }
 
+/** What the push API's body is (messages of the body errors, api/errors.ts). */
+const PUSH_BODY: CorpsAttendu = {
+  attendu: 'un tableau JSON de dossiers',
+  type: 'application/json',
+  conseil: ' ; envoyez les dossiers en plusieurs appels',
+};
+
 /** "élément 3 (data[2])": an item for humans (counted from 1) and its index in `data`. */
 const itemName = (i: number) => `élément ${i + 1} (data[${i}])`;
 
@@ -55,33 +62,27 @@ const some = (indexes: number[]) =>
 
 /**
  * The whole-request checks, before anything is ingested: an array, at most MAX_ITEMS items, each an
- * object, none nested deeper than MAX_NESTING levels. Throws IngestionHttpError 400.
+ * object, none nested deeper than MAX_NESTING levels. Throws a 400 of the catalogue (api/errors.ts).
  */
 export function checkPushBody(body: unknown): Record<string, unknown>[] {
   if (!Array.isArray(body)) {
-    throw new IngestionHttpError(
-      400,
-      'CORPS_NON_TABLEAU',
-      `le corps doit être un tableau JSON de dossiers ([{...}, {...}]), reçu : ${jsonKind(body)}`,
-    );
+    throw httpError('CORPS_NON_TABLEAU', [jsonKind(body)]);
   }
   if (body.length > MAX_ITEMS) {
-    throw new IngestionHttpError(
-      400,
-      'TROP_DE_DOSSIERS',
-      `${frenchNumber(body.length)} dossiers reçus : ${frenchNumber(MAX_ITEMS)} au plus par appel ; envoyez-les en plusieurs appels`,
-      { limite: MAX_ITEMS },
-    );
+    throw httpError('TROP_DE_DOSSIERS', [frenchNumber(body.length), frenchNumber(MAX_ITEMS)], {
+      limite: MAX_ITEMS,
+    });
   }
   const notObjects = body.flatMap((d, i) =>
     typeof d === 'object' && d !== null && !Array.isArray(d) ? [] : [i],
   );
   if (notObjects.length > 0) {
     const first = notObjects[0]!;
-    throw new IngestionHttpError(
-      400,
+    throw httpError(
       'DOSSIER_NON_OBJET',
-      `chaque dossier doit être un objet JSON : ${some(notObjects)} ${notObjects.length > 1 ? 'ne le sont pas' : "ne l'est pas"} (data[${first}] est ${jsonKind(body[first])})`,
+      [
+        `${some(notObjects)} ${notObjects.length > 1 ? 'ne le sont pas' : "ne l'est pas"} (data[${first}] est ${jsonKind(body[first])})`,
+      ],
       { elements: notObjects },
     );
   }
@@ -93,10 +94,13 @@ export function checkPushBody(body: unknown): Record<string, unknown>[] {
   });
   if (deep.length > 0) {
     const first = deep[0]!;
-    throw new IngestionHttpError(
-      400,
+    throw httpError(
       'VALEUR_TROP_IMBRIQUEE',
-      `${itemName(first.index)}, champ ${printable(first.field)} : valeur imbriquée sur plus de ${MAX_NESTING} niveaux ; un dossier du contrat v3 est un objet plat (texte, nombre, booléen ou null par champ)${deep.length > 1 ? ` ; aussi : ${some(deep.slice(1).map((d) => d.index))}` : ''}`,
+      [
+        `${itemName(first.index)}, champ ${printable(first.field)}`,
+        MAX_NESTING,
+        deep.length > 1 ? ` ; aussi : ${some(deep.slice(1).map((d) => d.index))}` : '',
+      ],
       { elements: deep.map((d) => d.index) },
     );
   }
@@ -145,9 +149,10 @@ export function dossiersApprenantsRoute(
       // The body schema documents the items (OpenAPI); the request is checked by checkPushBody (with
       // French messages) and each item by the pipeline, so that one invalid item never rejects the others.
       validatorCompiler: () => (data: unknown) => ({ value: data }),
+      config: { corps: PUSH_BODY },
       onRequest: requireApiKey(deps.keys),
     },
-    async (request, reply) => {
+    async (request) => {
       const key = request.apiKey!;
       const items = checkPushBody(request.body);
       const refused = items.flatMap((item, i) => {
@@ -156,13 +161,16 @@ export function dossiersApprenantsRoute(
       });
       if (refused.length > 0) {
         const first = refused[0]!;
-        return reply.code(403).send({
-          status: 'ERROR',
-          code: 'ORGANISME_NON_AUTORISE',
-          message: `la clé d'API de l'organisme UAI ${key.uai} / SIRET ${key.siret} ne peut pas transmettre ces dossiers : ${some(refused.map((r) => r.index))} ; ${itemName(first.index)}, ${first.issue.message} ; rien de cet envoi n'a été enregistré`,
-          elements: refused.map((r) => r.index),
-          champ: first.issue.path,
-        });
+        throw httpError(
+          'ORGANISME_NON_AUTORISE',
+          [
+            key.uai,
+            key.siret,
+            some(refused.map((r) => r.index)),
+            `${itemName(first.index)}, ${first.issue.message}`,
+          ],
+          { elements: refused.map((r) => r.index), champ: first.issue.path },
+        );
       }
       const result = await deps.pipeline.ingest({
         connector: 'api-v3',

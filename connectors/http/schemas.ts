@@ -1,5 +1,6 @@
 /** Fastify JSON schemas of the ingestion routes' replies (validation, serialisation, OpenAPI). */
 import type { FastifySchema } from 'fastify';
+import { erpErrorSchema } from '../../api/errors';
 
 export const validationErrorSchema = {
   type: 'object',
@@ -29,27 +30,8 @@ export const warningSchema = {
   required: ['code', 'path', 'message'],
 } as const;
 
-/** Every error of the ingestion routes (connectors/http/errors.ts). */
-export const errorReplySchema = {
-  type: 'object',
-  additionalProperties: true,
-  properties: {
-    status: { type: 'string', enum: ['ERROR'] },
-    code: { type: 'string', description: 'Code stable, ex. CLE_API_INCONNUE, TROP_DE_DOSSIERS.' },
-    message: { type: 'string', description: 'En français : ce qui ne va pas et quoi faire.' },
-    elements: {
-      type: 'array',
-      items: { type: 'integer' },
-      description: 'Indices (à partir de 0, comme data[i]) des éléments en cause.',
-    },
-    limite: { type: 'integer', description: 'La limite dépassée (octets ou dossiers).' },
-    champ: {
-      type: 'string',
-      description: 'Le champ v3 en cause (403 ORGANISME_NON_AUTORISE : celui du premier élément refusé).',
-    },
-  },
-  required: ['status', 'code', 'message'],
-} as const;
+/** Every error of the ingestion routes: the ERP shape of the server's catalogue (api/errors.ts). */
+export const errorReplySchema = erpErrorSchema;
 
 /** The error replies of both ingestion routes, by status. */
 export const errorResponses = Object.fromEntries(

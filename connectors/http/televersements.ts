@@ -3,7 +3,7 @@
  * or any file field), columns named with the v3 field names, Bearer API key of one organisation.
  * Each row goes through the shared pipeline; the reply is the per-row report (FileReport). A row of
  * another organisation than the key's is rejected with ORGANISME_NON_AUTORISE (the others are
- * accepted). Replies (errors: errors.ts shape `{status: "ERROR", code, message}`): 200 report;
+ * accepted). Replies (errors: the ERP shape of api/errors.ts, `{status: "ERROR", code, message}`): 200 report;
  * 400 no file or a malformed form; 401 key (checked before the body is read); 413 file over
  * 20 MiB (FICHIER_TROP_VOLUMINEUX), or past a bound of files/limits.ts once read
  * (FICHIER_HORS_LIMITES: inflated size, rows, columns, parse time or memory; nothing is sent to
@@ -27,22 +27,28 @@ import { createParsePool, type ParsePool } from '../files/parse-pool';
 import { checkTable } from '../files/table';
 import type { ApiKeyStore } from './api-keys';
 import { requireApiKey } from './auth';
-import { IngestionHttpError } from './errors';
+import { httpError, type CorpsAttendu } from '../../api/errors';
 import { UPLOAD_MAX_BYTES } from './limits';
 import { fileReport } from './report';
 import { errorResponses, routeSchema, securityBearer, validationErrorSchema } from './schemas';
 
 export { UPLOAD_MAX_BYTES } from './limits';
 
+/** What the upload's body is (messages of the body errors, api/errors.ts). */
+const UPLOAD_BODY: CorpsAttendu = {
+  attendu: 'un formulaire multipart/form-data',
+  type: 'multipart/form-data (le fichier dans un champ "fichier")',
+  fichierMax: UPLOAD_MAX_BYTES,
+};
+
 /** onRequest: 415 before the body is read when it is not a multipart form (a JSON body, a raw file). */
 async function requireMultipart(request: FastifyRequest): Promise<void> {
   const type = String(request.headers['content-type'] ?? '');
   if (!/^multipart\/form-data\b/i.test(type)) {
-    throw new IngestionHttpError(
-      415,
-      'TYPE_DE_CONTENU_INVALIDE',
-      `type de contenu ${type ? `« ${printable(type, 80)} » ` : 'absent '}non pris en charge : multipart/form-data attendu (le fichier dans un champ "fichier")`,
-    );
+    throw httpError('TYPE_DE_CONTENU_NON_PRIS_EN_CHARGE', [
+      type ? `« ${printable(type, 80)} » ` : 'absent ',
+      UPLOAD_BODY.type,
+    ]);
   }
 }
 
@@ -70,12 +76,9 @@ function uploadSlots() {
     const n = inProgress.get(id) ?? 0;
     if (n >= UPLOADS_PER_KEY) {
       void reply.header('retry-after', String(UPLOAD_RETRY_AFTER_S));
-      throw new IngestionHttpError(
-        429,
-        'TELEVERSEMENTS_EN_COURS',
-        `${UPLOADS_PER_KEY} téléversements de cette clé d'API sont déjà en cours : attendez leur rapport avant d'en envoyer un autre (réessayez dans ${UPLOAD_RETRY_AFTER_S} s)`,
-        { limite: UPLOADS_PER_KEY },
-      );
+      throw httpError('TELEVERSEMENTS_EN_COURS', [UPLOADS_PER_KEY, UPLOAD_RETRY_AFTER_S], {
+        limite: UPLOADS_PER_KEY,
+      });
     }
     inProgress.set(id, n + 1);
     let released = false;
@@ -152,6 +155,7 @@ export async function televersementsRoute(
           ...errorResponses,
         },
       }),
+      config: { corps: UPLOAD_BODY },
       onRequest: [requireApiKey(deps.keys), requireMultipart, slots.reserve],
       onResponse: slots.release,
       onRequestAbort: slots.release,
@@ -163,12 +167,7 @@ export async function televersementsRoute(
       let file: { bytes: Buffer; filename: string } | undefined;
       for await (const part of request.files())
         file = { bytes: await part.toBuffer(), filename: part.filename };
-      if (!file)
-        throw new IngestionHttpError(
-          400,
-          'FICHIER_ABSENT',
-          'aucun fichier reçu (multipart/form-data, champ "fichier")',
-        );
+      if (!file) throw httpError('FICHIER_ABSENT', []);
       const bytes = file.bytes;
       const fichier = printable(file.filename || 'fichier', 200);
       let table;
@@ -177,12 +176,8 @@ export async function televersementsRoute(
         checkTable(table, { v3Columns: true });
       } catch (err) {
         if (err instanceof FileLimitError)
-          throw new IngestionHttpError(413, 'FICHIER_HORS_LIMITES', err.message, {
-            fichier,
-            limite: err.limite,
-          });
-        if (err instanceof FileFormatError)
-          throw new IngestionHttpError(422, 'FICHIER_ILLISIBLE', err.message, { fichier });
+          throw httpError('FICHIER_HORS_LIMITES', [err.message], { fichier, limite: err.limite });
+        if (err instanceof FileFormatError) throw httpError('FICHIER_ILLISIBLE', [err.message], { fichier });
         throw err;
       }
       const result = await deps.pipeline.ingest({

@@ -17,6 +17,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { PermanentError } from '../../infra/errors';
 
 export type FieldRule =
   | string
@@ -39,7 +40,7 @@ export interface ErpMapping {
   fields: Record<string, FieldRule>;
 }
 
-export class MappingError extends Error {
+export class MappingError extends PermanentError {
   override name = 'MappingError';
 }
 

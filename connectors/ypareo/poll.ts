@@ -5,8 +5,9 @@
  */
 import type { IngestResult, Pipeline } from '../core/pipeline';
 import { applyMapping, loadMapping, valueAt, type ErpMapping } from '../mappings/mapping';
+import { RetriableError } from '../../infra/errors';
 
-export class YpareoFetchError extends Error {
+export class YpareoFetchError extends RetriableError {
   override name = 'YpareoFetchError';
 }
 

@@ -8,8 +8,16 @@
  */
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import type { Config } from '../config';
+import { TdbError } from '../errors';
 
-export class ClickHouseError extends Error {
+/**
+ * Server error codes that say "not now" rather than "never" (ClickHouse's ErrorCodes): 159
+ * TIMEOUT_EXCEEDED, 202 TOO_MANY_SIMULTANEOUS_QUERIES, 209 SOCKET_TIMEOUT, 210 NETWORK_ERROR,
+ * 241 MEMORY_LIMIT_EXCEEDED, 242 TABLE_IS_READ_ONLY, 252 TOO_MANY_PARTS, 425 SYSTEM_ERROR.
+ */
+const TRANSIENT_CODES: ReadonlySet<number> = new Set([159, 202, 209, 210, 241, 242, 252, 425]);
+
+export class ClickHouseError extends TdbError {
   override name = 'ClickHouseError';
   constructor(
     message: string,
@@ -18,6 +26,10 @@ export class ClickHouseError extends Error {
     readonly query?: string,
   ) {
     super(message);
+  }
+  /** No code (the server could not be reached or answered nothing) or a transient one: retriable. */
+  override get retriable(): boolean {
+    return this.code === undefined || TRANSIENT_CODES.has(this.code);
   }
 }
 

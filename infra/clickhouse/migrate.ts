@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Progress } from '../services/progress';
 import type { ClickHouse } from './client';
+import { PermanentError } from '../errors';
 
 export const MIGRATIONS_DIR = path.join(__dirname, 'migrations');
 
@@ -44,7 +45,7 @@ export function readMigrations(dir = MIGRATIONS_DIR): Migration[] {
     });
 }
 
-export class MigrationError extends Error {
+export class MigrationError extends PermanentError {
   override name = 'MigrationError';
 }
 

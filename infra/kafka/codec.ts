@@ -6,6 +6,7 @@
 import { SchemaRegistry, SchemaType, COMPATIBILITY } from '@kafkajs/confluent-schema-registry';
 import type { Schema } from '@kafkajs/confluent-schema-registry/dist/@types';
 import type { Config } from '../config';
+import { PermanentError } from '../errors';
 import { avroSchema, type AvroSchemaName } from '../../schemas/avro';
 import { topicNames, topicSpecs } from './topics';
 
@@ -14,7 +15,10 @@ export type TopicRole = keyof ReturnType<typeof topicNames>;
 export interface EventCodec {
   /** Avro-encodes `value` with the schema registered for the topic's values. */
   encode(topic: TopicRole, value: unknown): Promise<Buffer>;
-  /** Decodes any registered schema (the id is in the message). */
+  /**
+   * Decodes any registered schema (the id is in the message). Throws UndecodableMessageError
+   * (permanent) for bytes no schema decodes; registry failures are retriable.
+   */
   decode<T = unknown>(buffer: Buffer): Promise<T>;
   /** Schema ids by topic, once registered. */
   readonly ids: Readonly<Record<string, number>>;
@@ -26,6 +30,29 @@ export function createRegistry(c: Config): SchemaRegistry {
 
 /** Magic byte 0 and the 4-byte schema id before the Avro binary. */
 const WIRE_HEADER = 5;
+
+/**
+ * A message that no registered schema can decode: not in the wire format, an unknown schema id (the
+ * registry answered 404), or Avro bytes the writer schema refuses. Permanent (infra/errors.ts): the
+ * same bytes never decode; a registry that cannot be reached is a retriable error instead.
+ */
+export class UndecodableMessageError extends PermanentError {
+  override name = 'UndecodableMessageError';
+}
+
+/** Decodes the Avro body of a wire-format message with its writer schema, or UndecodableMessageError. */
+function decodeWith<T>(type: Schema, buffer: Buffer, id: number): T {
+  try {
+    return type.fromBuffer(buffer.subarray(WIRE_HEADER)) as T;
+  } catch (err) {
+    throw new UndecodableMessageError(
+      `message of schema ${id} cannot be decoded: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
+  }
+}
 
 /**
  * The writer schema of a message encoded with one of our registered schemas: decoded directly, as
@@ -64,8 +91,20 @@ export async function registerSchemas(c: Config, registry = createRegistry(c)): 
       return registry.encode(id, value);
     },
     async decode<T>(buffer: Buffer): Promise<T> {
-      const type = ownSchemaOf(types, buffer);
-      return type ? (type.fromBuffer(buffer.subarray(WIRE_HEADER)) as T) : registry.decode(buffer);
+      const own = ownSchemaOf(types, buffer);
+      if (own) return decodeWith<T>(own, buffer, buffer.readInt32BE(1));
+      if (!Buffer.isBuffer(buffer) || buffer.length < WIRE_HEADER || buffer[0] !== 0)
+        throw new UndecodableMessageError('message not in the schema registry wire format (magic byte 0)');
+      const id = buffer.readInt32BE(1);
+      let writer: Schema;
+      try {
+        writer = await registry.getSchema(id);
+      } catch (err) {
+        if ((err as { status?: unknown }).status === 404)
+          throw new UndecodableMessageError(`unknown schema id ${id}`, { cause: err });
+        throw err; // the registry cannot be reached: retriable
+      }
+      return decodeWith<T>(writer, buffer, id);
     },
   };
 }

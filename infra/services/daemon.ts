@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { PermanentError } from '../errors';
 
 export interface DaemonSpec {
   /** Short name, used in messages and file names (kafka, clickhouse, …). */
@@ -18,7 +19,7 @@ export interface DaemonSpec {
   env?: NodeJS.ProcessEnv;
 }
 
-export class ServiceError extends Error {
+export class ServiceError extends PermanentError {
   override name = 'ServiceError';
 }
 

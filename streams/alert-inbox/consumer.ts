@@ -5,12 +5,28 @@
  * transition to APPRENTI or FIN_DE_FORMATION closes the record's open alerts. Offsets are committed
  * after the store is updated (at-least-once delivery, made exactly-once in effect by idempotency).
  * Both topics are keyed by record key, so one record's alerts (and its transitions) come in order.
+ *
+ * A message that fails (infra/errors.ts): a retriable error (Redis, the registry unreachable) fails
+ * the batch, which comes again from the last committed offset; a permanent one (bytes no schema
+ * decodes) sends the message to the dead-letter topic (RejectedRecord, connector `alert-inbox`,
+ * the message sealed) and the inbox goes on: one bad message never stops every Mission Locale's
+ * alerts.
  */
+import { randomUUID } from 'node:crypto';
 import type { Context } from '../../infra/context';
-import { createConsumer, type Consumer } from '../../infra/kafka/client';
+import { sealJson } from '../../infra/crypto';
+import { isRetriable } from '../../infra/errors';
+import {
+  ACKS_ALL,
+  createConsumer,
+  createIdempotentProducer,
+  type Consumer,
+  type Producer,
+} from '../../infra/kafka/client';
 import { logger } from '../../infra/log';
 import type { DropoutAlert } from '../../schemas/generated/DropoutAlert';
 import type { LearnerStatusTransition } from '../../schemas/generated/LearnerStatusTransition';
+import type { RejectedRecord } from '../../schemas/generated/RejectedRecord';
 import { createAlertStore, type AlertStore } from './store';
 
 export interface InboxTotals {
@@ -20,6 +36,8 @@ export interface InboxTotals {
   neesFermees: number;
   transitions: number;
   fermees: number;
+  /** Messages sent to the dead-letter topic (a permanent error). */
+  rejetes: number;
 }
 
 export interface InboxHandle {
@@ -47,7 +65,10 @@ export async function startAlertInbox(ctx: Context): Promise<InboxHandle> {
     neesFermees: 0,
     transitions: 0,
     fermees: 0,
+    rejetes: 0,
   };
+  const producer: Producer = createIdempotentProducer(ctx.kafka);
+  await producer.connect();
   const consumer: Consumer = createConsumer(ctx.kafka, {
     groupId: inboxGroupId(ctx.config.TDB_NAMESPACE),
     sessionTimeout: 10_000,
@@ -80,6 +101,45 @@ export async function startAlertInbox(ctx: Context): Promise<InboxHandle> {
     totals.transitions++;
     totals.fermees += await store.applyTransition(t);
   }
+  /** The dead-letter record of a message that failed with a permanent error. */
+  async function deadLetter(
+    topic: string,
+    partition: number,
+    message: { offset: string; key: Buffer | null; value: Buffer | null },
+    err: Error,
+  ): Promise<void> {
+    const code = (err as { code?: unknown }).code;
+    const rejected: RejectedRecord = {
+      event_id: randomUUID(),
+      ingestion_time: ctx.clock.now(),
+      connector: 'alert-inbox',
+      organisme_uai: null,
+      organisme_siret: null,
+      location: `${topic}[${partition}]@${message.offset}`,
+      errors: [
+        {
+          code: typeof code === 'string' ? code : 'MESSAGE_ILLISIBLE',
+          path: '(message)',
+          message: `message ${topic}[${partition}]@${message.offset} écarté : ${err.message}`,
+        },
+      ],
+      input_chiffre: sealJson(ctx.secrets.dataKey, {
+        topic,
+        partition,
+        offset: message.offset,
+        key: message.key?.toString('utf8') ?? null,
+        value: message.value?.toString('base64') ?? null,
+      }),
+    };
+    await producer.send({
+      topic: topics.deadLetter,
+      acks: ACKS_ALL,
+      messages: [{ key: message.key, value: await codec.encode('deadLetter', rejected) }],
+    });
+    totals.rejetes++;
+    log.error({ topic, partition, offset: message.offset, err: err.message }, 'message dead-lettered');
+  }
+
   let lastReport = Date.now();
   let reported = { ...totals };
   /** Progress on stderr every 10 s when something happened. */
@@ -102,8 +162,14 @@ export async function startAlertInbox(ctx: Context): Promise<InboxHandle> {
         for (const message of batch.messages) {
           if (!isRunning() || isStale()) break;
           if (message.value) {
-            if (batch.topic === topics.alerts) await onAlert(await codec.decode<DropoutAlert>(message.value));
-            else await onTransition(await codec.decode<LearnerStatusTransition>(message.value));
+            try {
+              if (batch.topic === topics.alerts)
+                await onAlert(await codec.decode<DropoutAlert>(message.value));
+              else await onTransition(await codec.decode<LearnerStatusTransition>(message.value));
+            } catch (err) {
+              if (isRetriable(err)) throw err; // the batch comes again from the last commit
+              await deadLetter(batch.topic, batch.partition, message, err as Error);
+            }
           }
           resolveOffset(message.offset);
           done = message.offset;
@@ -127,6 +193,7 @@ export async function startAlertInbox(ctx: Context): Promise<InboxHandle> {
     joined,
     async stop() {
       await consumer.disconnect();
+      await producer.disconnect();
     },
   };
 }

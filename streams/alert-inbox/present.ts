@@ -6,9 +6,9 @@
  * always with an access-log entry written by the caller.
  */
 import { DecryptionError, openJson } from '../../infra/crypto';
+import { openIdentiteOrNull } from '../../schemas/identite';
 import type { OrganismesReferential } from '../referentiels/organismes';
-import { ageAt, type ContactApprenant } from '../alerts/identity';
-import { isoFromDay, parseCalendarDay } from '../status/calendar';
+import { ageAt, dayFromIso, isoFromDay } from '../status/calendar';
 import { pourquoi, priorityScore, SITUATION_LIBELLES, type Situation } from './model';
 import type { StoredAlert } from './store';
 
@@ -127,7 +127,7 @@ export function communeName(code: string | null): string | null {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
-const orNull = (v: string | undefined) => (v === undefined || v === '' ? null : v);
+const orNull = (v: string | null | undefined) => (v === undefined || v === null || v === '' ? null : v);
 
 /** Opens a sealed value; null when it does not open with this key (the caller counts and logs it). */
 export function openOrNull<T>(dataKey: Buffer, sealed: Buffer | null): T | null {
@@ -143,12 +143,13 @@ export function openOrNull<T>(dataKey: Buffer, sealed: Buffer | null): T | null 
 /** The advisor's view of a stored alert; `unreadable` is true when the contact did not open. */
 export function presentAlert(a: StoredAlert, env: PresentEnv): { vue: AlerteVue; unreadable: boolean } {
   const d = a.data;
-  const contact = openOrNull<ContactApprenant>(env.dataKey, a.contact);
+  // The contact subset of the learner's identity (streams/alerts/rules.ts contactOf).
+  const contact = openIdentiteOrNull(env.dataKey, a.contact);
   const commentaire = openOrNull<string>(env.dataKey, a.commentaire);
   let age = d.age;
   if (contact?.date_de_naissance) {
     try {
-      age = ageAt(parseCalendarDay(contact.date_de_naissance).day, env.today);
+      age = ageAt(dayFromIso(contact.date_de_naissance), env.today);
     } catch {
       // an unreadable birth date: keep the age on the alert's day
     }
@@ -174,11 +175,11 @@ export function presentAlert(a: StoredAlert, env: PresentEnv): { vue: AlerteVue;
       prenom: orNull(contact?.prenom),
       date_de_naissance: orNull(contact?.date_de_naissance),
       age,
-      telephone: orNull(contact?.telephone),
-      email: orNull(contact?.email),
-      email_responsable: orNull(contact?.email_responsable),
-      adresse: orNull(contact?.adresse),
-      code_postal: orNull(contact?.code_postal),
+      telephone: orNull(contact?.tel_apprenant),
+      email: orNull(contact?.email_contact),
+      email_responsable: orNull(contact?.responsable_apprenant_mail1),
+      adresse: orNull(contact?.adresse_apprenant),
+      code_postal: orNull(contact?.code_postal_apprenant),
       code_commune_insee: d.code_commune_insee,
       commune: communeName(d.code_commune_insee),
       departement: d.departement,

@@ -38,7 +38,7 @@ export const TOMBSTONE_DAYS = 400;
 /** One stored alert, as read back. */
 export interface StoredAlert {
   data: AlertData;
-  /** contact_chiffre as received: sealJson(dataKey, contact JSON). */
+  /** contact_chiffre as received: the sealed contact subset of the identity (schemas/identite.ts). */
   contact: Buffer;
   etat: EtatAlerte;
   suivi: Suivi | null;

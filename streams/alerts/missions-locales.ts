@@ -11,6 +11,7 @@
  */
 import fs from 'node:fs';
 import { parse } from 'csv-parse/sync';
+import { PermanentError } from '../../infra/errors';
 
 export interface MissionLocale {
   id: string;
@@ -30,7 +31,7 @@ export interface MissionsLocalesReferential {
   readonly source: string;
 }
 
-export class MissionsLocalesError extends Error {
+export class MissionsLocalesError extends PermanentError {
   override name = 'MissionsLocalesError';
 }
 

@@ -17,10 +17,15 @@
  * Routing: the Mission Locale of the commune of residence, else `unassigned-<département>`.
  */
 import { createHash } from 'node:crypto';
-import { sealJson } from '../../infra/crypto';
 import type { FrApprentissageTdb } from '../../schemas/generated/DropoutAlert';
+import {
+  identiteApprenant,
+  openIdentite,
+  sealIdentite,
+  type IdentiteApprenant,
+} from '../../schemas/identite';
+import { ageAt, CalendarDayError, dayFromIso } from '../status/calendar';
 import type { ParcoursEntry, Statut } from '../status/types';
-import { ageAt, readIdentite } from './identity';
 import { unassignedQueue, type MissionsLocalesReferential } from './missions-locales';
 
 export type DropoutAlert = FrApprentissageTdb.DropoutAlert;
@@ -124,13 +129,44 @@ export interface AlertSubject {
   libelle: string | null;
   organisme_uai: string;
   organisme_siret: string;
-  /** identite_chiffree (sealed JSON). */
+  /** identite_chiffree (schemas/identite.ts). */
   identite: Buffer;
+}
+
+/**
+ * What an advisor gets of a learner's identity, sealed into the alert's contact_chiffre: the
+ * names, the birth date, the phone, the e-mails of the learner and of the first legal guardian,
+ * the address. The INE, the birth place and the référent handicap stay out (data minimisation).
+ */
+export function contactOf(id: IdentiteApprenant): IdentiteApprenant {
+  return identiteApprenant({
+    nom: id.nom,
+    prenom: id.prenom,
+    date_de_naissance: id.date_de_naissance,
+    tel_apprenant: id.tel_apprenant,
+    email_contact: id.email_contact,
+    responsable_apprenant_mail1: id.responsable_apprenant_mail1,
+    adresse_apprenant: id.adresse_apprenant,
+    code_postal_apprenant: id.code_postal_apprenant,
+  });
+}
+
+/** The birth date of an identity as a day number, or null (absent or not a day). */
+function naissanceOf(id: IdentiteApprenant): number | null {
+  if (id.date_de_naissance === null) return null;
+  try {
+    return dayFromIso(id.date_de_naissance);
+  } catch (err) {
+    if (err instanceof CalendarDayError) return null;
+    throw err;
+  }
 }
 
 /**
  * The DropoutAlert for a candidate, or null when the learner is not eligible (not 16–25 on the
  * alert day and no RQTH; unknown age without RQTH). `today` is the alert day; `nowMs` its instant.
+ * Throws DecryptionError or IdentiteIllisibleError (schemas/identite.ts) when the identity does not
+ * open with the data key.
  */
 export function buildAlert(
   c: AlertCandidate,
@@ -139,10 +175,11 @@ export function buildAlert(
   nowMs: number,
   s: AlertSettings,
 ): DropoutAlert | null {
-  const identite = readIdentite(s.dataKey, who.identite);
+  const identite = openIdentite(s.dataKey, who.identite);
+  const naissance = naissanceOf(identite);
   const age =
-    identite.naissance !== null
-      ? ageAt(identite.naissance, today)
+    naissance !== null
+      ? ageAt(naissance, today)
       : who.age_entree !== null
         ? who.age_entree + Math.floor((today - who.entree) / 365.25)
         : null;
@@ -173,7 +210,7 @@ export function buildAlert(
     libelle_court_formation: who.libelle,
     organisme_uai: who.organisme_uai,
     organisme_siret: who.organisme_siret,
-    contact_chiffre: sealJson(s.dataKey, identite.contact),
+    contact_chiffre: sealIdentite(s.dataKey, contactOf(identite)),
     created_at: nowMs,
   };
 }

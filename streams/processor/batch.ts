@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Context } from '../../infra/context';
 import { sealJson } from '../../infra/crypto';
+import { isRetriable } from '../../infra/errors';
 import type { EventCodec } from '../../infra/kafka/codec';
 import type { DossierApprenantChange } from '../../schemas/generated/DossierApprenantChange';
 import type { RejectedRecord } from '../../schemas/generated/RejectedRecord';
@@ -182,6 +183,8 @@ export async function processChangeBatch(
         events[i] = await codec.decode<DossierApprenantChange>(m.value);
         offsets.set(events[i]!, m.offset);
       } catch (err) {
+        // The registry unreachable (retriable, infra/errors.ts): the batch fails and comes again.
+        if (isRetriable(err)) throw err;
         log.error(
           { topic, partition, offset: m.offset, err: (err as Error).message },
           'undecodable change event: skipped',

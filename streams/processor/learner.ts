@@ -17,6 +17,7 @@ import type { OrganismesReferential } from '../referentiels/organismes';
 import type { Territoires } from '../referentiels/territoires';
 import { isoFromDay } from '../status/calendar';
 import { computeParcours, statusAt } from '../status/engine';
+import { isRetriable, TdbError } from '../../infra/errors';
 import { InvalidDossierError, type DossierDates, type Statut } from '../status/types';
 import { CH_MAX_DAY, CH_MIN_DAY } from './facts';
 import { entryAt, type LearnerState, type RecordFields } from './state';
@@ -214,6 +215,17 @@ function outOfStorableRange(first: number, fin: number): RejectionReason | null 
   return null;
 }
 
+/** The dead-letter reason of a permanent error (InvalidDossierError names its field). */
+function rejectionOf(err: TdbError): RejectionReason {
+  if (err instanceof InvalidDossierError) return { code: err.code, path: err.field, message: err.message };
+  const code = (err as { code?: unknown }).code;
+  return {
+    code: typeof code === 'string' ? code : 'ERREUR_PERMANENTE',
+    path: '(dossier)',
+    message: err.message,
+  };
+}
+
 const newState = (ev: DossierApprenantChange, partition: number, today: number): LearnerState => ({
   v: 0,
   op: ev.operation,
@@ -231,8 +243,9 @@ const newState = (ev: DossierApprenantChange, partition: number, today: number):
  * Applies one change event to the record's state (the caller skips events whose version is not
  * above the state's: idempotency by version). Returns the new state; `prev` is not modified.
  *  - CREATE / UPDATE: the image's parcours replaces the previous one. An image the status engine
- *    refuses (InvalidDossierError) or a missing image goes to the dead-letter topic and leaves
- *    the facts as they were.
+ *    refuses with a permanent error (InvalidDossierError, `retriable` false: infra/errors.ts) or a
+ *    missing image goes to the dead-letter topic and leaves the facts as they were; a retriable
+ *    error is thrown (the batch is processed again).
  *  - DELETE: the record stops counting (its parcours is dropped).
  *  - NOT_TRANSMITTED: a transmission signal, not a dropout: status facts unchanged.
  */
@@ -279,8 +292,10 @@ export function applyChange(
       try {
         parcours = computeParcours(datesOf(after)).parcours;
       } catch (err) {
-        if (!(err instanceof InvalidDossierError)) throw err;
-        out.rejected.push({ event: ev, errors: [{ code: err.code, path: err.field, message: err.message }] });
+        // infra/errors.ts: a retriable error fails the batch (processed again); a permanent one
+        // (InvalidDossierError: the same image always fails) sends the event to the dead-letter topic.
+        if (isRetriable(err)) throw err;
+        out.rejected.push({ event: ev, errors: [rejectionOf(err as TdbError)] });
         return s;
       }
       const range = outOfStorableRange(

@@ -18,8 +18,9 @@ import type { Progress } from '../../infra/services/progress';
 import { processChangeBatch, type PipelineDeps } from './batch';
 import { alertSettings, envFactory } from './run';
 import { createFactSink } from './sink';
+import { PermanentError } from '../../infra/errors';
 
-export class ReplayError extends Error {
+export class ReplayError extends PermanentError {
   override name = 'ReplayError';
 }
 

@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { departementOfUai, isValidSiret, isValidUai, uaiCheckLetter, withLuhnDigit } from './identifiants';
 import { normaliseName, type Territoires } from './territoires';
+import { PermanentError } from '../../infra/errors';
 
 export type NatureOrganisme = 'responsable' | 'formateur' | 'responsable_formateur' | 'inconnue';
 
@@ -42,7 +43,7 @@ export interface OrganismesReferential {
 
 const NATURES = new Set<NatureOrganisme>(['responsable', 'formateur', 'responsable_formateur', 'inconnue']);
 
-export class ReferentialError extends Error {
+export class ReferentialError extends PermanentError {
   override name = 'ReferentialError';
 }
 

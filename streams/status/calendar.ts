@@ -7,6 +7,8 @@
  * without Date objects; only date-times with a zone go through luxon.
  */
 import { DateTime } from 'luxon';
+import type { StatusWarningParams } from './types';
+import { PermanentError } from '../../infra/errors';
 
 /** The zone in which French ERPs write local midnight; date-times are read as calendar days there. */
 export const DEFAULT_TIME_ZONE = 'Europe/Paris';
@@ -32,7 +34,7 @@ export type CalendarDayErrorCode =
  * A value that cannot be read as a calendar day. The message is French and says what was expected;
  * the caller prefixes the field name (it knows it, this module does not).
  */
-export class CalendarDayError extends Error {
+export class CalendarDayError extends PermanentError {
   override readonly name = 'CalendarDayError';
   constructor(
     readonly code: CalendarDayErrorCode,
@@ -43,12 +45,14 @@ export class CalendarDayError extends Error {
   }
 }
 
-/** A time part was present in the input and is not part of the result (the caller adds the field). */
-export interface CalendarDayWarning {
-  /** DATE_HEURE_CONVERTIE: the zone conversion changed the day; DATE_HEURE_IGNOREE: it did not. */
-  code: 'DATE_HEURE_CONVERTIE' | 'DATE_HEURE_IGNOREE';
-  message: string;
-}
+/**
+ * A time part was present in the input and is not part of the result (the caller adds the field;
+ * messages.ts renders the sentence). DATE_HEURE_CONVERTIE: the zone conversion changed the day;
+ * DATE_HEURE_IGNOREE: it did not.
+ */
+export type CalendarDayWarning =
+  | { code: 'DATE_HEURE_CONVERTIE'; params: StatusWarningParams['DATE_HEURE_CONVERTIE'] }
+  | { code: 'DATE_HEURE_IGNOREE'; params: StatusWarningParams['DATE_HEURE_IGNOREE'] };
 
 /** The result of `parseCalendarDay`: a day number, and a warning when a time part was dropped. */
 export interface CalendarDay {
@@ -100,6 +104,16 @@ export function ymdFromDay(dayNumber: number): { year: number; month: number; da
   const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
   const month = mp < 10 ? mp + 3 : mp - 9;
   return { year: yoe + era * 400 + (month <= 2 ? 1 : 0), month, day };
+}
+
+/**
+ * Whole years from a birth day to `day` (both day numbers), by the birthday rule: one more year on
+ * each anniversary (someone born on 29 February turns a year older on 1 March in common years).
+ */
+export function ageAt(naissance: number, day: number): number {
+  const b = ymdFromDay(naissance);
+  const d = ymdFromDay(day);
+  return d.year - b.year - (d.month < b.month || (d.month === b.month && d.day < b.day) ? 1 : 0);
 }
 
 /**
@@ -168,7 +182,10 @@ export function calendarDayOfInstant(epochMs: number, zone: string = DEFAULT_TIM
 }
 
 const DATE_TIME =
-  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?(?:\s*(Z|[+-]\d{2}(?::?\d{2})?))?$/i;
+  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(?:\s*(Z|[+-]\d{2}(?::?\d{2})?))?$/i;
+/** Whether the time part of a DATE_TIME match is exactly 00:00[:00[.000…]]. */
+const atMidnight = (dt: RegExpExecArray) =>
+  dt[4] === '00' && dt[5] === '00' && (dt[6] === undefined || dt[6] === '00') && !/[1-9]/.test(dt[7] ?? '');
 /** Z, +00, +0000, +00:00 (or -00…): an instant in UTC. */
 const isUtc = (zone: string) => /^(?:z|[+-]00(?::?00)?)$/i.test(zone);
 /** ±HH[[:]MM] within ±18:00, the range of real offsets. */
@@ -210,7 +227,7 @@ function fromExcelSerial(serial: number, input: unknown): CalendarDay {
     day,
     warning: {
       code: 'DATE_HEURE_IGNOREE',
-      message: `numéro de série Excel ${String(input)} : heure ignorée, jour retenu ${isoFromDay(day)}`,
+      params: { recu: String(input), jour: isoFromDay(day), forme: 'serie_excel' },
     },
   };
 }
@@ -230,18 +247,12 @@ function fromInstant(dt: DateTime, input: string, writtenDay: number, zone: stri
   if (writtenDay !== day) {
     return {
       day,
-      warning: {
-        code: 'DATE_HEURE_CONVERTIE',
-        message: `date-heure "${input}" convertie en jour calendaire de ${zone} : ${iso} ; envoyez une date AAAA-MM-JJ`,
-      },
+      warning: { code: 'DATE_HEURE_CONVERTIE', params: { recu: input, jour: iso, fuseau: zone } },
     };
   }
   return {
     day,
-    warning: {
-      code: 'DATE_HEURE_IGNOREE',
-      message: `date-heure "${input}" : heure ignorée, jour retenu ${iso} ; envoyez une date AAAA-MM-JJ`,
-    },
+    warning: { code: 'DATE_HEURE_IGNOREE', params: { recu: input, jour: iso, forme: 'utc' } },
   };
 }
 
@@ -259,8 +270,10 @@ function fromInstant(dt: DateTime, input: string, writtenDay: number, zone: stri
  * - Excel serial numbers of the 1900 date system, as a number or numeric string (45536 → 2024-09-01);
  * - a JS Date (an instant, read as a date-time with zone).
  *
- * Whenever a time part was present, `warning` says it was dropped (DATE_HEURE_IGNOREE) or that the
- * zone conversion changed the day (DATE_HEURE_CONVERTIE).
+ * A date-time at exactly midnight (00:00, 00:00:00, 00:00:00.000, in any zone: what JavaScript ERPs
+ * send for every date) is the day written, without a warning. Otherwise, `warning` says when a day
+ * had to be chosen: the zone conversion changed the day (DATE_HEURE_CONVERTIE), or a time that is
+ * not midnight was dropped (DATE_HEURE_IGNOREE; also an Excel serial with a fraction).
  * Throws CalendarDayError (TYPE_INVALIDE, DATE_VIDE, FORMAT_INCONNU, DATE_INEXISTANTE,
  * SERIE_EXCEL_HORS_LIMITES, FUSEAU_INCONNU) naming the reason; the caller adds the field name.
  */
@@ -270,6 +283,7 @@ export function parseCalendarDay(value: unknown, opts?: ParseCalendarDayOptions)
   if (value instanceof Date) {
     const ms = value.getTime();
     if (Number.isNaN(ms)) throw new CalendarDayError('DATE_INEXISTANTE', 'objet Date invalide', value);
+    if (ms % 86_400_000 === 0) return { day: ms / 86_400_000 }; // UTC midnight: that day
     return fromInstant(
       DateTime.fromMillis(ms, { zone }),
       value.toISOString(),
@@ -292,7 +306,12 @@ export function parseCalendarDay(value: unknown, opts?: ParseCalendarDayOptions)
   const dt = DATE_TIME.exec(s);
   if (dt) {
     const writtenDay = checkedDay(Number(dt[1]), Number(dt[2]), Number(dt[3]), s);
-    const offset = dt[7];
+    const offset = dt[8];
+    // Midnight is the calendar day written, whatever the zone: what most JavaScript ERPs send for
+    // every date (`toISOString()` of a UTC date, 2021-09-01T00:00:00.000Z), nothing to warn about.
+    // (In Paris, UTC midnight is 01:00 or 02:00 of the same day: the same day either way.)
+    if (atMidnight(dt) && (offset === undefined || isUtc(offset) || validOffset(offset)))
+      return { day: writtenDay };
     if (offset === undefined || !isUtc(offset)) {
       // A local time: without a zone, or with a non-zero offset, the sender's own (an overseas ERP
       // writes local midnight as 00:00+04:00): the day it wrote is its calendar day, where Paris
@@ -306,13 +325,14 @@ export function parseCalendarDay(value: unknown, opts?: ParseCalendarDayOptions)
           `date-heure invalide "${s}" : heure ou décalage hors limites`,
           value,
         );
-      const detail = offset === undefined ? ' sans fuseau' : '';
-      const local = offset === undefined ? '' : ` (jour local de l'émetteur, décalage ${offset})`;
       return {
         day: writtenDay,
         warning: {
           code: 'DATE_HEURE_IGNOREE',
-          message: `date-heure "${s}"${detail} : heure ignorée, jour retenu ${isoFromDay(writtenDay)}${local} ; envoyez une date AAAA-MM-JJ`,
+          params:
+            offset === undefined
+              ? { recu: s, jour: isoFromDay(writtenDay), forme: 'sans_fuseau' }
+              : { recu: s, jour: isoFromDay(writtenDay), forme: 'decalage', decalage: offset },
         },
       };
     }

@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { calendarDayOfInstant, CalendarDayError, dayFromIso, isoFromDay } from './calendar';
 import { statusAt } from './engine';
 import { parcoursFromV3 } from './from-v3';
+import { statusWarningMessage } from './messages';
 import { InvalidDossierError, type Statut, type StatusWarning } from './types';
 
 /** Exit code for input that cannot be used (bad JSON, a dossier with an invalid field, bad --as-of). */
@@ -27,7 +28,7 @@ export interface TimelineRun {
 }
 
 function describeWarning(where: string, w: StatusWarning): string {
-  return `tdb timeline: avertissement : ${where}(${w.field}, ${w.code}) : ${w.message}\n`;
+  return `tdb timeline: avertissement : ${where}(${w.champ}, ${w.code}) : ${statusWarningMessage(w)}\n`;
 }
 
 /**

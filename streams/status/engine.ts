@@ -13,6 +13,7 @@ import {
   type Statut,
   type StatusWarning,
   type StatusWarningCode,
+  type StatusWarningParams,
   type StatutInterval,
 } from './types';
 
@@ -54,8 +55,13 @@ function champ(base: string, rang: number): string {
   return rang === 1 ? base : `${base}_${rang}`;
 }
 
-function warn(warnings: StatusWarning[], code: StatusWarningCode, field: string, message: string): void {
-  warnings.push({ code, field, message });
+function warn<C extends StatusWarningCode>(
+  warnings: StatusWarning[],
+  code: C,
+  champ: string,
+  params: StatusWarningParams[C],
+): void {
+  warnings.push({ code, champ, params } as StatusWarning);
 }
 
 function checkDay(value: number, field: string): void {
@@ -98,7 +104,8 @@ function pushGap(parcours: ParcoursEntry[], from: number, to: number, afterContr
  *
  * Input and output dates are day numbers. Faulty dates have a defined outcome (README.md):
  * a contract whose end precedes its start, or that starts after the training end, is ignored;
- * a rupture before its contract's start is ignored (natural end); a contract starting before the
+ * a contract ruptured on or before its start covers no day (§2: its effective end is the day before
+ * the rupture; it still moves the start (§1) and can be terminal (§5)); a contract starting before the
  * training moves the timeline's start (§1); overlapping contracts cover the union of their days;
  * an exclusion after the training end is ignored. Each emits a warning.
  *
@@ -132,74 +139,65 @@ export function computeParcours(d: DossierDates, opts?: ComputeParcoursOptions):
     const rang = c.rang ?? i + 1;
     const debut = c.debut;
     const cFin = c.fin;
-    let rupture = c.rupture;
+    const rupture = c.rupture;
     checkDay(debut, champ('contrat_date_debut', rang));
     if (cFin !== null) checkDay(cFin, champ('contrat_date_fin', rang));
     if (rupture !== null) checkDay(rupture, champ('contrat_date_rupture', rang));
 
     if (cFin !== null && cFin < debut) {
-      warn(
-        warnings,
-        'CONTRAT_FIN_AVANT_DEBUT',
-        champ('contrat_date_fin', rang),
-        `contrat ${rang} ignoré : sa date de fin (${isoFromDay(cFin)}) précède son début (${isoFromDay(debut)}) ; corrigez les dates du contrat`,
-      );
+      warn(warnings, 'CONTRAT_FIN_AVANT_DEBUT', champ('contrat_date_fin', rang), {
+        rang,
+        fin: isoFromDay(cFin),
+        debut: isoFromDay(debut),
+      });
       continue;
     }
     if (debut > fin) {
-      warn(
-        warnings,
-        'CONTRAT_APRES_FIN_FORMATION',
-        champ('contrat_date_debut', rang),
-        `contrat ${rang} ignoré : il commence (${isoFromDay(debut)}) après la fin de la formation (${isoFromDay(fin)}) ; vérifiez les dates du contrat et de la formation`,
-      );
+      warn(warnings, 'CONTRAT_APRES_FIN_FORMATION', champ('contrat_date_debut', rang), {
+        rang,
+        debut: isoFromDay(debut),
+        fin_formation: isoFromDay(fin),
+      });
       continue;
     }
     if (rupture !== null) {
+      // §2 applies to every rupture: the effective end is the day before it, so a rupture on or
+      // before the start leaves a contract that covers no day (it still counts for §1 and §5).
       if (rupture < debut) {
-        warn(
-          warnings,
-          'RUPTURE_AVANT_DEBUT_CONTRAT',
-          champ('contrat_date_rupture', rang),
-          `rupture du contrat ${rang} ignorée : sa date (${isoFromDay(rupture)}) précède le début du contrat (${isoFromDay(debut)}) ; le contrat est traité comme allant à son terme`,
-        );
-        rupture = null;
-      } else {
-        if (rupture === debut) {
-          warn(
-            warnings,
-            'RUPTURE_JOUR_DEBUT_CONTRAT',
-            champ('contrat_date_rupture', rang),
-            `contrat ${rang} rompu le jour de son début (${isoFromDay(debut)}) : il ne couvre aucun jour ; vérifiez la date de rupture`,
-          );
-        }
-        if (cFin !== null && rupture > cFin + 1) {
-          warn(
-            warnings,
-            'RUPTURE_APRES_FIN_CONTRAT',
-            champ('contrat_date_rupture', rang),
-            `contrat ${rang} rompu le ${isoFromDay(rupture)}, après sa fin prévue (${isoFromDay(cFin)}) : il est compté jusqu'à la veille de la rupture ; mettez à jour la date de fin si le contrat a été prolongé`,
-          );
-        }
-        if (asOf !== undefined && rupture > asOf) {
-          warn(
-            warnings,
-            'RUPTURE_FUTURE',
-            champ('contrat_date_rupture', rang),
-            `rupture du contrat ${rang} datée dans le futur (${isoFromDay(rupture)}, après le ${isoFromDay(asOf)}) : prise en compte à partir de cette date seulement`,
-          );
-        }
+        warn(warnings, 'RUPTURE_AVANT_DEBUT_CONTRAT', champ('contrat_date_rupture', rang), {
+          rang,
+          rupture: isoFromDay(rupture),
+          debut: isoFromDay(debut),
+        });
+      } else if (rupture === debut) {
+        warn(warnings, 'RUPTURE_JOUR_DEBUT_CONTRAT', champ('contrat_date_rupture', rang), {
+          rang,
+          debut: isoFromDay(debut),
+        });
+      }
+      if (cFin !== null && rupture > cFin + 1) {
+        warn(warnings, 'RUPTURE_APRES_FIN_CONTRAT', champ('contrat_date_rupture', rang), {
+          rang,
+          rupture: isoFromDay(rupture),
+          fin: isoFromDay(cFin),
+        });
+      }
+      if (asOf !== undefined && rupture > asOf) {
+        warn(warnings, 'RUPTURE_FUTURE', champ('contrat_date_rupture', rang), {
+          rang,
+          rupture: isoFromDay(rupture),
+          date_reference: isoFromDay(asOf),
+        });
       }
     }
     // §2: the effective end.
     const end = rupture !== null ? rupture - 1 : cFin !== null ? cFin : fin;
     if (debut < entree) {
-      warn(
-        warnings,
-        'CONTRAT_AVANT_ENTREE',
-        champ('contrat_date_debut', rang),
-        `contrat ${rang} commencé (${isoFromDay(debut)}) avant l'entrée en formation (${isoFromDay(entree)}) : le parcours commence au début du contrat ; vérifiez date_entree_formation`,
-      );
+      warn(warnings, 'CONTRAT_AVANT_ENTREE', champ('contrat_date_debut', rang), {
+        rang,
+        debut: isoFromDay(debut),
+        entree: isoFromDay(entree),
+      });
       if (debut < start) start = debut;
     }
     if (!hasTerminal || end > terminalEnd || (end === terminalEnd && rupture !== null)) {
@@ -223,20 +221,16 @@ export function computeParcours(d: DossierDates, opts?: ComputeParcoursOptions):
   if (exclusion !== null) {
     checkDay(exclusion, 'date_exclusion_formation');
     if (exclusion > fin) {
-      warn(
-        warnings,
-        'EXCLUSION_APRES_FIN_FORMATION',
-        'date_exclusion_formation',
-        `exclusion (${isoFromDay(exclusion)}) postérieure à la fin de la formation (${isoFromDay(fin)}) : sans effet ; vérifiez la date d'exclusion`,
-      );
+      warn(warnings, 'EXCLUSION_APRES_FIN_FORMATION', 'date_exclusion_formation', {
+        exclusion: isoFromDay(exclusion),
+        fin_formation: isoFromDay(fin),
+      });
       exclusion = null;
     } else if (exclusion < entree) {
-      warn(
-        warnings,
-        'EXCLUSION_AVANT_ENTREE',
-        'date_exclusion_formation',
-        `exclusion (${isoFromDay(exclusion)}) antérieure à l'entrée en formation (${isoFromDay(entree)}) : tout le parcours est ABANDON ; vérifiez la date d'exclusion`,
-      );
+      warn(warnings, 'EXCLUSION_AVANT_ENTREE', 'date_exclusion_formation', {
+        exclusion: isoFromDay(exclusion),
+        entree: isoFromDay(entree),
+      });
     }
   }
   // Days after `limit` are ABANDON by exclusion (§3); days up to it follow §2, §4 and §5.
@@ -252,12 +246,10 @@ export function computeParcours(d: DossierDates, opts?: ComputeParcoursOptions):
     const c = k < covered.length ? covered[k]! : undefined;
     if (c !== undefined) {
       if (c.debut <= maxEnd) {
-        warn(
-          warnings,
-          'CONTRATS_CHEVAUCHANTS',
-          champ('contrat_date_debut', c.rang),
-          `contrat ${c.rang} (début ${isoFromDay(c.debut)}) chevauche un autre contrat : les jours couverts par l'un ou l'autre sont comptés une fois ; vérifiez les dates des contrats`,
-        );
+        warn(warnings, 'CONTRATS_CHEVAUCHANTS', champ('contrat_date_debut', c.rang), {
+          rang: c.rang,
+          debut: isoFromDay(c.debut),
+        });
       }
       if (c.end > maxEnd) maxEnd = c.end;
       if (c.debut <= runEnd + 1) {

@@ -37,7 +37,7 @@ function readDay(
   if (isBlankDate(value)) return null;
   try {
     const { day, warning } = parseCalendarDay(value, opts);
-    if (warning !== undefined) warnings.push({ code: warning.code, field, message: warning.message });
+    if (warning !== undefined) warnings.push({ ...warning, champ: field } as StatusWarning);
     return day;
   } catch (err) {
     if (err instanceof CalendarDayError) {
@@ -99,11 +99,7 @@ export function dossierDatesFromV3(
     const rupture = readDay(record, RUPTURE_FIELDS[i]!, warnings, opts);
     if (debut === null) {
       if (cFin !== null || rupture !== null) {
-        warnings.push({
-          code: 'CONTRAT_SANS_DATE_DEBUT',
-          field: debutField,
-          message: `contrat ${i + 1} ignoré : il a une date de fin ou de rupture mais pas de date de début ; renseignez ${debutField}`,
-        });
+        warnings.push({ code: 'CONTRAT_SANS_DATE_DEBUT', champ: debutField, params: { rang: i + 1 } });
       }
       continue;
     }

@@ -11,6 +11,7 @@ export type {
   StatutInterval,
   StatusWarning,
   StatusWarningCode,
+  StatusWarningParams,
 } from './types';
 export { InvalidDossierError, STATUTS } from './types';
 export {
@@ -48,4 +49,5 @@ export type { ComputeParcoursOptions, ParcoursResult } from './engine';
 export { counterAt, counterOf, COUNTERS } from './indicators';
 export type { Classification, Counter } from './indicators';
 export { CONTRAT_SUFFIXES, dossierDatesFromV3, parcoursFromV3 } from './from-v3';
+export { statusWarningMessage } from './messages';
 export type { DossierDatesFromV3, FromV3Options, ParcoursFromV3Options } from './from-v3';

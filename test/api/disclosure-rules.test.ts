@@ -6,7 +6,7 @@
  * crossings refused to the public.
  */
 import fc from 'fast-check';
-import { ApiError } from '../../api/errors';
+import { isHttpError, type HttpError } from '../../api/errors';
 import { COUNT_FIELDS, type Counts } from '../../api/secrecy';
 import {
   canPublish,
@@ -151,8 +151,8 @@ describe('refusePublicCrossing', () => {
       refusePublicCrossing(filters, dimension);
       return null;
     } catch (e) {
-      expect(e).toBeInstanceOf(ApiError);
-      const err = e as ApiError;
+      expect(isHttpError(e)).toBe(true);
+      const err = e as HttpError;
       return { status: err.statusCode, code: err.code, champ: err.champ, message: err.message };
     }
   };

@@ -336,13 +336,18 @@ describe('Mission Locale routes: same shape for bodies and parameters', () => {
         statusCode: 415,
         error: 'Unsupported Media Type',
         code: 'TYPE_DE_CONTENU_NON_PRIS_EN_CHARGE',
-        message: 'type de contenu non pris en charge (application/xml) : envoyer application/json',
+        message: 'type de contenu « application/xml » non pris en charge : application/json attendu',
       },
       patch('application/xml', '<situation/>'),
     );
     await expectError(
       alerte,
-      { statusCode: 400, error: 'Bad Request', code: 'CORPS_INVALIDE', message: 'corps JSON mal formé' },
+      {
+        statusCode: 400,
+        error: 'Bad Request',
+        code: 'JSON_INVALIDE',
+        message: "le corps de la requête n'est pas un JSON valide : un objet JSON est attendu",
+      },
       patch('application/json', '{"situation":'),
     );
     await expectError(
@@ -351,7 +356,7 @@ describe('Mission Locale routes: same shape for bodies and parameters', () => {
         statusCode: 415,
         error: 'Unsupported Media Type',
         code: 'TYPE_DE_CONTENU_NON_PRIS_EN_CHARGE',
-        message: 'type de contenu non pris en charge (text/plain) : envoyer application/json',
+        message: 'type de contenu « text/plain » non pris en charge : application/json attendu',
       },
       patch('text/plain', 'contacte'),
     );
@@ -438,13 +443,18 @@ describe('500: never the cause, a French message with the request id', () => {
         ]);
         expect(text).not.toMatch(/DB::|Code: 60|effectifs|t_abc|SELECT|ECONNREFUSED|9092|Kafka/);
         const logged = lines.map((l) => JSON.parse(l)).find((l) => l.level === 50 && l.reqId === id);
-        expect(logged).toMatchObject({ msg: 'read API: internal error' });
+        expect(logged).toMatchObject({ msg: 'http: ERREUR_INTERNE' });
         expect(logged.err.message).toMatch(path === '/kafka' ? /ECONNREFUSED/ : /DB::Exception/);
       }
       const lib = await fetch(`${base}/library-4xx`);
       expect([lib.status, await lib.json()]).toEqual([
         409,
-        { statusCode: 409, error: 'Conflict', code: 'REQUETE_REFUSEE', message: 'requête refusée (409)' },
+        {
+          statusCode: 409,
+          error: 'Conflict',
+          code: 'REQUETE_REFUSEE',
+          message: 'requête refusée (409) : vérifiez la méthode, les en-têtes et le corps',
+        },
       ]);
       const big = await fetch(`${base}/small`, {
         method: 'POST',
@@ -457,7 +467,7 @@ describe('500: never the cause, a French message with the request id', () => {
           statusCode: 413,
           error: 'Payload Too Large',
           code: 'CORPS_TROP_VOLUMINEUX',
-          message: 'corps de la requête trop volumineux : au plus 10 octets',
+          message: 'corps de la requête trop volumineux : 10 octets au plus',
         },
       ]);
     } finally {

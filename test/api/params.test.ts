@@ -1,5 +1,5 @@
 /** The character check shared by query values and body texts (api/params.ts). Pure. */
-import { ApiError } from '../../api/errors';
+import type { HttpError } from '../../api/errors';
 import { checkCharacters } from '../../api/params';
 
 const refusal = (raw: string, opts?: { freeText?: boolean }) => {
@@ -7,7 +7,7 @@ const refusal = (raw: string, opts?: { freeText?: boolean }) => {
     checkCharacters('commentaire', raw, undefined, opts);
     return null;
   } catch (err) {
-    return (err as ApiError).message;
+    return (err as HttpError).message;
   }
 };
 

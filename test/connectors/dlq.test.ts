@@ -48,7 +48,7 @@ beforeAll(async () => {
     connector: 'api-v3',
     organisme: ORG_A,
     items: [
-      dossier({ id_erp_apprenant: 'DLQ-1', formation_cfd: 'ABC' }),
+      dossier({ id_erp_apprenant: 'DLQ-1', date_entree_formation: '2024-02-30' }),
       dossier({ id_erp_apprenant: 'DLQ-2' }),
       dossier({
         id_erp_apprenant: 'DLQ-3',
@@ -82,7 +82,7 @@ describe('readDeadLetters', () => {
         e.record.errors.map((x) => `${x.code}@${x.path}`),
       ]),
     ).toEqual([
-      ['api-v3', ORG_A.uai, 'élément 1', ['CFD_INVALIDE@formation_cfd']],
+      ['api-v3', ORG_A.uai, 'élément 1', ['DATE_INVALIDE@date_entree_formation']],
       // DLQ-3's formateur SIRET is wrong: the key's organisation is kept as its organisation.
       [
         'api-v3',
@@ -96,7 +96,7 @@ describe('readDeadLetters', () => {
     expect(entries[0]!.input).toBeUndefined(); // sealed unless asked
     expect(formatEntry(entries[0]!)).toMatch(
       new RegExp(
-        `^\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z  api-v3  UAI ${ORG_A.uai} / SIRET ${ORG_A.siret}  élément 1  \\(partition \\d+, offset \\d+\\)\\n  CFD_INVALIDE  formation_cfd : `,
+        `^\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z  api-v3  UAI ${ORG_A.uai} / SIRET ${ORG_A.siret}  élément 1  \\(partition \\d+, offset \\d+\\)\\n  DATE_INVALIDE  date_entree_formation : `,
       ),
     );
   });

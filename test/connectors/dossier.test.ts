@@ -5,7 +5,8 @@
 import { fingerprintOf, changedFields, FINGERPRINT_LAYOUT } from '../../connectors/core/fingerprint';
 import { personKey, recordKey } from '../../connectors/core/identity';
 import { normaliseDossier, type NormalisedDossier } from '../../connectors/core/normalise';
-import { validateStructure } from '../../connectors/core/validate';
+import { OPTIONAL_CODE_FIELDS, validateStructure } from '../../connectors/core/validate';
+import { identiteApprenant } from '../../schemas/identite';
 import { dossier, ORG_A, referentialOf } from './support';
 
 const refs = { organismes: referentialOf(ORG_A) };
@@ -120,13 +121,40 @@ describe('the normalised image', () => {
     });
     // The NIR is never kept, not even in the encrypted identity.
     expect(JSON.stringify(d)).not.toMatch(/123 456/);
-    expect(d.identite).toEqual({
-      nom: 'Dupont',
-      prenom: 'Léa',
-      date_de_naissance: '2005-04-12',
-      email_contact: 'lea.dupont@example.org',
-      tel_apprenant: '+33612345678',
-    });
+    // The identity of schemas/identite.ts (absent values null); the address's postcode with it.
+    expect(d.identite).toEqual(
+      identiteApprenant({
+        nom: 'Dupont',
+        prenom: 'Léa',
+        date_de_naissance: '2005-04-12',
+        email_contact: 'lea.dupont@example.org',
+        tel_apprenant: '+33612345678',
+        code_postal_apprenant: '01000',
+      }),
+    );
+  });
+  test('issue 10: every date sent as a JavaScript toISOString() at midnight UTC is that day, without a warning', () => {
+    const asJs = (iso: string) => new Date(`${iso}T00:00:00.000Z`).toISOString(); // 2024-09-02T00:00:00.000Z
+    const plain = ok(dossier());
+    const js = ok(
+      dossier({
+        date_de_naissance_apprenant: asJs('2005-04-12'),
+        date_inscription_formation: asJs('2024-07-01'),
+        date_entree_formation: asJs('2024-09-02'),
+        date_fin_formation: asJs('2026-06-30'),
+        contrat_date_debut: asJs('2024-09-09'),
+        contrat_date_fin: asJs('2026-06-30'),
+        date_rqth_apprenant: asJs('2023-05-01'),
+      }),
+    );
+    expect(js.warnings).toEqual([]);
+    expect(js.image.avertissements).toEqual([]);
+    expect({ ...js.image, date_rqth_apprenant: null }).toEqual(plain.image);
+    expect(js.image.date_rqth_apprenant).toBe(19478); // 2023-05-01
+    // A time that is not midnight had to be dropped: warned.
+    expect(ok(dossier({ date_fin_formation: '2026-06-30T12:00:00.000Z' })).image.avertissements).toEqual([
+      'DATE_HEURE_IGNOREE:date_fin_formation',
+    ]);
   });
   test('a UTC date-time is the Europe/Paris calendar day, with a warning naming the field', () => {
     const d = ok(dossier({ date_entree_formation: '2024-09-01T22:00:00.000Z' }));
@@ -146,6 +174,83 @@ describe('the normalised image', () => {
     expect(r.ok && r.dossier.image.avertissements).toContain(
       'COMMUNE_DEDUITE_DU_CODE_POSTAL:code_commune_insee_apprenant',
     );
+  });
+});
+
+describe('issue 10: optional codes', () => {
+  test('formation_rncp "  34-670  " is RNCP34670 with a warning (the national platform accepts it)', () => {
+    const d = ok(dossier({ formation_rncp: '  34-670  ' }));
+    expect(d.image.formation_rncp).toBe('RNCP34670');
+    expect(d.warnings).toEqual([
+      {
+        code: 'CODE_REFORMATE',
+        path: 'formation_rncp',
+        message:
+          'formation_rncp : séparateurs retirés du code (reçu "  34-670  ", retenu "RNCP34670") ; envoyez le code sans tirets ni points',
+      },
+    ]);
+  });
+
+  /** Where each optional code lands in the normalised record. */
+  const where: Record<string, (d: NormalisedDossier) => unknown> = {
+    formation_cfd: (d) => d.image.formation_cfd,
+    formation_rncp: (d) => d.image.formation_rncp,
+    code_postal_apprenant: (d) => d.image.code_postal_apprenant,
+    code_commune_insee_apprenant: (d) => d.image.code_commune_insee_apprenant,
+    code_postal_de_naissance_apprenant: (d) => d.identite.code_postal_de_naissance ?? null,
+    code_commune_insee_de_naissance_apprenant: (d) => d.identite.code_commune_insee_de_naissance ?? null,
+    etablissement_lieu_de_formation_uai: (d) => d.image.etablissement_lieu_de_formation_uai,
+    etablissement_lieu_de_formation_siret: (d) => d.image.etablissement_lieu_de_formation_siret,
+    etablissement_lieu_de_formation_code_postal: (d) => d.image.etablissement_lieu_de_formation_code_postal,
+    siret_employeur: (d) => d.image.contrats[0]!.siret_employeur,
+    siret_employeur_2: (d) => d.image.contrats[1]!.siret_employeur,
+    siret_employeur_3: (d) => d.image.contrats[2]!.siret_employeur,
+    siret_employeur_4: (d) => d.image.contrats[3]!.siret_employeur,
+    ine_apprenant: (d) => d.identite.ine ?? null,
+    sexe_apprenant: (d) => d.image.sexe_apprenant,
+    statut_apprenant: (d) => d.image.statut_apprenant,
+    dernier_organisme_uai: (d) => d.image.dernier_organisme_uai,
+    type_cfa: (d) => d.image.type_cfa,
+  };
+  const contracts = {
+    contrat_date_fin: '2024-12-31',
+    contrat_date_debut_2: '2025-01-06',
+    contrat_date_fin_2: '2025-03-31',
+    contrat_date_debut_3: '2025-04-07',
+    contrat_date_fin_3: '2025-06-30',
+    contrat_date_debut_4: '2025-07-07',
+  };
+  /** Values no normaliser can repair: wrong shape, wrong JSON type, too long, a control character. */
+  const unrepairable: unknown[] = ['XX-??', true, { code: 1 }, '9'.repeat(25), 'AB\u0000CD'];
+
+  test('the list covers every optional code of the v3 contract', () => {
+    expect([...OPTIONAL_CODE_FIELDS].sort()).toEqual(Object.keys(where).sort());
+  });
+
+  test.each(Object.keys(where))(
+    '%s: a malformed value never rejects the record; dropped with a warning naming it',
+    (field) => {
+      for (const bad of unrepairable) {
+        const rec = dossier({ ...contracts, [field]: bad });
+        expect([field, bad, errorsOf(rec)]).toEqual([field, bad, []]);
+        const d = ok(rec);
+        expect([field, bad, where[field]!(d)]).toEqual([field, bad, null]);
+        const warned = d.warnings.filter((w) => w.path === field);
+        expect([field, bad, warned.length]).toEqual([field, bad, 1]);
+        expect(warned[0]!.message).toMatch(new RegExp(`^${field} : `));
+        expect(warned[0]!.message.includes('\u0000')).toBe(false);
+        expect(d.image.avertissements).toContain(`${warned[0]!.code}:${field}`);
+      }
+    },
+  );
+
+  test('repairable shapes are repaired with a warning: separators, a lost leading zero', () => {
+    const d = ok(dossier({ formation_cfd: '500-221-06', code_postal_apprenant: 1000 }));
+    expect([d.image.formation_cfd, d.image.code_postal_apprenant]).toEqual(['50022106', '01000']);
+    expect(d.image.avertissements).toEqual([
+      'CODE_REFORMATE:formation_cfd',
+      'ZERO_INITIAL_RESTAURE:code_postal_apprenant',
+    ]);
   });
 });
 

@@ -130,7 +130,7 @@ test("kind 2: ERP status codes are kept as information only; each ERP's meaning 
   expect([v!.after.statut_apprenant, v!.after.contrats]).toEqual([3, []]);
 });
 
-test('kind 3: codes in the wrong shape are normalised when unambiguous, rejected naming the field otherwise', async () => {
+test('kind 3: codes in the wrong shape are normalised when unambiguous, dropped with a warning naming the field otherwise (never the record)', async () => {
   const r = await ingest([
     dossier({
       id_erp_apprenant: 'K3-OK',
@@ -142,9 +142,14 @@ test('kind 3: codes in the wrong shape are normalised when unambiguous, rejected
     dossier({ id_erp_apprenant: 'K3-ZERO', formation_cfd: '00000000', formation_rncp: 'RNCP00000' }),
     dossier({ id_erp_apprenant: 'K3-BAD', formation_cfd: 'CAP-123' }),
   ]);
-  expect(r.items.map((o) => o.status)).toEqual(['cree', 'cree', 'rejete']);
-  expect(r.items[2]!.errors).toEqual([
-    expect.objectContaining({ code: 'CFD_INVALIDE', path: 'formation_cfd' }),
+  expect(r.items.map((o) => o.status)).toEqual(['cree', 'cree', 'cree']);
+  expect(r.items[2]!.warnings).toEqual([
+    {
+      code: 'VALEUR_INVALIDE_IGNOREE',
+      path: 'formation_cfd',
+      message:
+        'formation_cfd : code formation diplôme attendu (8 caractères, lettres majuscules ou chiffres), reçu "CAP-123" ; valeur ignorée',
+    },
   ]);
   const ok = (await changes(key('K3-OK')))[0]!.after;
   expect([
@@ -159,8 +164,8 @@ test('kind 3: codes in the wrong shape are normalised when unambiguous, rejected
     'CODE_FICTIF_IGNORE:formation_cfd',
     'CODE_FICTIF_IGNORE:formation_rncp',
   ]);
-  const dead = await topics.waitKey('deadLetter', key('K3-BAD'), 1);
-  expect(dead[0]!.value.errors).toEqual([expect.objectContaining({ code: 'CFD_INVALIDE' })]);
+  const bad = (await changes(key('K3-BAD')))[0]!.after;
+  expect([bad.formation_cfd, bad.avertissements]).toEqual([null, ['VALEUR_INVALIDE_IGNOREE:formation_cfd']]);
 });
 
 test('kind 4: an organisation pair out of the referential is flagged, a wrong check digit is rejected naming the field', async () => {

@@ -28,6 +28,7 @@ import {
   topicSize,
   type Decoded,
 } from './support';
+import { openIdentite } from '../../schemas/identite';
 
 jest.setTimeout(120_000);
 
@@ -140,8 +141,7 @@ describe('POST /api/v1/televersements', () => {
     const res = await upload(iconv.encode(csv(items, ',', COLUMNS), 'windows-1252'), 'export-win.csv');
     expect(res.json()).toMatchObject({ encodage: 'windows-1252', separateur: ',', lignes: 1, crees: 1 });
     const [ev] = await changes(recordKey('UP-W1'));
-    const { openJson } = jest.requireActual('../../infra/crypto');
-    expect(openJson(platform.ctx.secrets.dataKey, ev!.after.identite_chiffree)).toMatchObject({
+    expect(openIdentite(platform.ctx.secrets.dataKey, ev!.after.identite_chiffree)).toMatchObject({
       nom: 'Lefèvre',
       prenom: 'Maëlys',
       adresse_apprenant: '12, rue de l’Œuvre',

@@ -94,14 +94,14 @@ describe('push API: the framework errors in French, one shape', () => {
     expect(await raw(PUSH, { type: 'text/plain', body: '[]' })).toMatchObject({
       status: 415,
       json: {
-        code: 'TYPE_DE_CONTENU_INVALIDE',
+        code: 'TYPE_DE_CONTENU_NON_PRIS_EN_CHARGE',
         message: 'type de contenu « text/plain » non pris en charge : application/json attendu',
       },
     });
     expect(await raw(PUSH, { type: 'text/csv', body: 'a;b' })).toMatchObject({
       status: 415,
       json: {
-        code: 'TYPE_DE_CONTENU_INVALIDE',
+        code: 'TYPE_DE_CONTENU_NON_PRIS_EN_CHARGE',
         message: 'type de contenu « text/csv » non pris en charge : application/json attendu',
       },
     });
@@ -168,15 +168,77 @@ describe('push API: the framework errors in French, one shape', () => {
   });
 });
 
+describe('one code per fault on both route families (the catalogue of api/errors.ts)', () => {
+  const ML_PATCH = '/api/v1/missions-locales/ML-75-PARIS/alertes/0123456789abcdef0123456789abcdef';
+  test('malformed JSON, empty body, media type: the same code on the push API (ERP shape) and a read route (read shape)', async () => {
+    const cases: [type: string, body: string, code: string, status: number][] = [
+      ['application/json', '[{"a": ', 'JSON_INVALIDE', 400],
+      ['application/json', '', 'CORPS_VIDE', 400],
+      ['text/csv', 'a;b', 'TYPE_DE_CONTENU_NON_PRIS_EN_CHARGE', 415],
+      ['application/xml', '<a/>', 'TYPE_DE_CONTENU_NON_PRIS_EN_CHARGE', 415],
+    ];
+    for (const [type, body, code, status] of cases) {
+      const erp = await raw(PUSH, { type, body });
+      expect([type, body, erp.status, erp.json.status, erp.json.code]).toEqual([
+        type,
+        body,
+        status,
+        'ERROR',
+        code,
+      ]);
+      expect(erp.headers.get('x-request-id')).toBeTruthy();
+      const res = await fetch(`${base}${ML_PATCH}`, {
+        method: 'PATCH',
+        headers: { 'content-type': type },
+        body,
+      });
+      const read = (await res.json()) as Decoded;
+      expect([type, body, res.status, read.statusCode, read.code]).toEqual([
+        type,
+        body,
+        status,
+        status,
+        code,
+      ]);
+      expect(read.error).toBeTruthy();
+      expect(read.status).toBeUndefined();
+    }
+  });
+
+  test('a path Fastify’s router refuses: CARACTERES_INVALIDES, in the shape of the route family', async () => {
+    const erp = await raw('/api/v3/dossiers-apprenants/%ED%A0%80', {});
+    expect([erp.status, erp.json]).toEqual([
+      400,
+      {
+        status: 'ERROR',
+        code: 'CARACTERES_INVALIDES',
+        message:
+          'adresse invalide : caractères invalides dans le chemin (encodage UTF-8 ou séquence %XX incorrecte)',
+      },
+    ]);
+    const res = await fetch(`${base}/api/v1/organismes/%ED%A0%80/transmission`);
+    expect([res.status, await res.json()]).toEqual([
+      400,
+      {
+        statusCode: 400,
+        error: 'Bad Request',
+        code: 'CARACTERES_INVALIDES',
+        message:
+          'adresse invalide : caractères invalides dans le chemin (encodage UTF-8 ou séquence %XX incorrecte)',
+      },
+    ]);
+  });
+});
+
 describe('uploads', () => {
   test('a JSON body: 415 "multipart/form-data attendu"; a form without a file: 400; a file over 20 MiB: 413', async () => {
     expect(await raw(UPLOAD, { type: 'application/json', body: JSON.stringify([dossier()]) })).toMatchObject({
       status: 415,
       json: {
         status: 'ERROR',
-        code: 'TYPE_DE_CONTENU_INVALIDE',
+        code: 'TYPE_DE_CONTENU_NON_PRIS_EN_CHARGE',
         message:
-          'type de contenu « application/json » non pris en charge : multipart/form-data attendu (le fichier dans un champ "fichier")',
+          'type de contenu « application/json » non pris en charge : multipart/form-data (le fichier dans un champ "fichier") attendu',
       },
     });
     const form = new FormData();
@@ -269,8 +331,9 @@ describe('internal and Kafka errors', () => {
       expect(res.json()).toEqual({
         status: 'ERROR',
         code: 'ERREUR_INTERNE',
-        message: "erreur interne : l'envoi n'a pas été traité ; réessayez plus tard",
+        message: `erreur interne du serveur : l'envoi n'a pas été traité ; réessayez plus tard, et si l’erreur persiste, communiquez la référence ${res.headers.get('x-request-id')} à l’équipe du tableau de bord`,
       });
+      expect(res.headers.get('x-request-id')).toMatch(/^req-\d+$/);
     } finally {
       await mini.close();
     }

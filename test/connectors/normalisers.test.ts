@@ -103,6 +103,26 @@ describe('CFD and RNCP', () => {
     expect(codeOf(() => normaliseRncp('formation_rncp', 'RNCP123456'))).toBe('RNCP_INVALIDE');
     expect(codeOf(() => normaliseRncp('formation_rncp', 'RS5432'))).toBe('RNCP_INVALIDE');
   });
+  test('issue 10: separators inside a CFD or an RNCP are removed, with CODE_REFORMATE', () => {
+    expect(normaliseRncp('formation_rncp', '  34-670  ')).toEqual({
+      value: 'RNCP34670',
+      warning: {
+        code: 'CODE_REFORMATE',
+        path: 'formation_rncp',
+        message:
+          'formation_rncp : séparateurs retirés du code (reçu "  34-670  ", retenu "RNCP34670") ; envoyez le code sans tirets ni points',
+      },
+    });
+    expect(normaliseRncp('formation_rncp', 'RNCP 34.670').value).toBe('RNCP34670');
+    expect(normaliseRncp('formation_rncp', 'rncp 4617').warning).toBeUndefined(); // spaces and case: silent
+    expect(normaliseCfd('formation_cfd', '500-221-06')).toMatchObject({
+      value: '50022106',
+      warning: { code: 'CODE_REFORMATE' },
+    });
+    expect(codeOf(() => normaliseRncp('formation_rncp', '34-6700-1'))).toBe('RNCP_INVALIDE');
+    expect(codeOf(() => normaliseRncp('formation_rncp', '--'))).toBe('RNCP_INVALIDE');
+    expect(codeOf(() => normaliseCfd('formation_cfd', 'CAP-123'))).toBe('CFD_INVALIDE');
+  });
   test('INE: 11 characters or dropped', () => {
     expect(normaliseIne('ine_apprenant', '1234567890a').value).toBe('1234567890A');
     const bad = normaliseIne('ine_apprenant', '123');

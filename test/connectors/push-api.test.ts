@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../api/app';
 import { createContext } from '../../infra/context';
 import { openJson } from '../../infra/crypto';
+import { openIdentite } from '../../schemas/identite';
 import { redisApiKeyStore } from '../../connectors/http/api-keys';
 import { eventually, type TestPlatform } from '../support/platform';
 import {
@@ -142,10 +143,7 @@ describe('a batch with valid and invalid items', () => {
     ]);
     expect(created.after.age_entree_formation).toBe(19);
     expect(created.person_key).toMatch(/^[0-9a-f]{64}$/);
-    const identite = openJson<Record<string, string>>(
-      platform.ctx.secrets.dataKey,
-      created.after.identite_chiffree as Buffer,
-    );
+    const identite = openIdentite(platform.ctx.secrets.dataKey, created.after.identite_chiffree as Buffer);
     expect(identite).toMatchObject({
       nom: 'Dupont',
       prenom: 'Léa',

@@ -3,6 +3,7 @@
  * (connectors/core/worker-pool.ts), and the envelopes decode with the registry codec.
  */
 import { openJson } from '../../infra/crypto';
+import { openIdentite } from '../../schemas/identite';
 import { inThreadPool, workerThreadPool, type WorkPool } from '../../connectors/core/worker-pool';
 import type { Decision, NormaliseTask } from '../../connectors/core/work';
 import { createTestPlatform, ORGANISMES_CSV, type TestPlatform } from '../support/platform';
@@ -60,7 +61,7 @@ test('worker threads and the calling thread normalise and encode alike', async (
         event_id: typeof e.event_id,
         after: {
           ...e.after,
-          identite_chiffree: openJson(platform.ctx.secrets.dataKey, e.after.identite_chiffree),
+          identite_chiffree: openIdentite(platform.ctx.secrets.dataKey, e.after.identite_chiffree),
         },
       })),
       dead: dead && {
@@ -73,9 +74,7 @@ test('worker threads and the calling thread normalise and encode alike', async (
   expect(results[1]).toEqual(results[0]);
   const [inThread] = results;
   expect(inThread!.items.map((n) => n.ok)).toEqual([true, false, true]);
-  expect(
-    inThread!.envelopes.map((e) => [e.record_key, e.after.identite_chiffree.tel_apprenant ?? null]),
-  ).toEqual([
+  expect(inThread!.envelopes.map((e) => [e.record_key, e.after.identite_chiffree.tel_apprenant])).toEqual([
     [`${ORG_A.uai}:2024-2025:W-1`, '+33612345678'],
     [`${ORG_A.uai}:2024-2025:W-3`, '+590690123456'],
   ]);

@@ -68,7 +68,7 @@ beforeAll(async () => {
     mineur: true,
     age: 16,
     depuisIso: '2025-03-01',
-    contact: { nom: 'Petit', prenom: 'Lina', date_de_naissance: '2008-05-01', telephone: '+33611111111' },
+    contact: { nom: 'Petit', prenom: 'Lina', date_de_naissance: '2008-05-01', tel_apprenant: '+33611111111' },
   });
   A.recente = makeAlert(key, { depuisIso: '2025-03-10', contact: { nom: 'Durand', prenom: 'Noah' } });
   A.abandon = makeAlert(key, {
@@ -467,9 +467,9 @@ describe('exports: formula injection (OWASP)', () => {
       contact: {
         nom: '=HYPERLINK("http://evil.example","clic")',
         prenom: '@SUM(A1)',
-        telephone: '+33612345678',
-        email: '-1+1',
-        adresse: '\t=1+1',
+        tel_apprenant: '+33612345678',
+        email_contact: '-1+1',
+        adresse_apprenant: '\t=1+1',
         date_de_naissance: '2005-06-20',
       },
     });

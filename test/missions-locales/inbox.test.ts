@@ -4,7 +4,9 @@
  * <ns>.alert-inbox in process. Idempotency, closing by a new contract (in either order of arrival),
  * superseding, retention and expiry, committed offsets.
  */
-import { openJson } from '../../infra/crypto';
+import { readDeadLetters } from '../../connectors/dlq/read';
+import { createIdempotentProducer } from '../../infra/kafka/client';
+import { openIdentite } from '../../schemas/identite';
 import { inboxGroupId, startAlertInbox, type InboxHandle } from '../../streams/alert-inbox/consumer';
 import { parseSummary } from '../../streams/alert-inbox/store';
 import type { HistoryEntry } from '../../streams/alert-inbox/model';
@@ -59,7 +61,10 @@ test('an alert is stored for its Mission Locale, contact still sealed, and journ
   // At rest: the hash holds the sealed blob as received, never the name in clear.
   const raw = await ctx.redis.hgetallBuffer(ctx.keys.ml.alerte(a.alert_id));
   expect(Buffer.concat(Object.values(raw)).toString('latin1')).not.toContain('Lefebvre');
-  expect(openJson(ctx.secrets.dataKey, stored!.contact)).toMatchObject({ nom: 'Lefebvre', prenom: 'Inès' });
+  expect(openIdentite(ctx.secrets.dataKey, stored!.contact)).toMatchObject({
+    nom: 'Lefebvre',
+    prenom: 'Inès',
+  });
 
   expect(await ctx.redis.zrange(ctx.keys.ml.ouvertes(PARIS.id), 0, -1)).toContain(a.alert_id);
   const journal = (await store().readAfter(PARIS.id, '0-0')).filter((e) => e.alerte === a.alert_id);
@@ -270,6 +275,51 @@ test('retention: closed alerts deleted after N days and never brought back; open
     (n) => n > before,
   );
   expect(await store().get(closedLongAgo.alert_id)).toBeNull();
+});
+
+test('a message no schema decodes (a permanent error) is dead-lettered, and the inbox goes on', async () => {
+  const { ctx } = platform;
+  const producer = createIdempotentProducer(ctx.kafka);
+  await producer.connect();
+  const garbage = Buffer.from([0, 0x7f, 0xff, 0xff, 0xf0, 0xff, 0xff]); // wire format, a schema id nobody registered
+  const id = (await ctx.codec()).ids[ctx.topics.alerts]!;
+  const truncated = Buffer.concat([
+    Buffer.from([0, id >> 24, (id >> 16) & 255, (id >> 8) & 255, id & 255]),
+    Buffer.from([6]),
+  ]);
+  try {
+    await producer.send({
+      topic: ctx.topics.alerts,
+      acks: -1,
+      messages: [
+        { key: 'poison-1', value: garbage },
+        { key: 'poison-2', value: truncated }, // the alerts schema, bytes cut short
+      ],
+    });
+  } finally {
+    await producer.disconnect();
+  }
+  const after = makeAlert(ctx.secrets.dataKey, { mission_locale_id: LYON.id });
+  await produce(ctx, 'alerts', [after]);
+  await eventually(
+    () => store().get(after.alert_id),
+    (a) => a !== null,
+  );
+  expect(inbox.totals.rejetes).toBe(2);
+  const dead = await eventually(
+    async () =>
+      (await readDeadLetters(ctx, { dechiffrer: true })).entries.sort((x, y) =>
+        String(x.key).localeCompare(String(y.key)),
+      ),
+    (e) => e.length >= 2,
+  );
+  expect(dead.map((e) => [e.key, e.record.connector, e.record.errors[0]!.code])).toEqual([
+    ['poison-1', 'alert-inbox', 'MESSAGE_ILLISIBLE'],
+    ['poison-2', 'alert-inbox', 'MESSAGE_ILLISIBLE'],
+  ]);
+  expect(dead[0]!.record.location).toMatch(new RegExp(`^${ctx.topics.alerts}\\[\\d+\\]@\\d+$`));
+  expect(dead[0]!.record.errors[0]!.message).toMatch(/écarté : unknown schema id 2147483632$/);
+  expect(dead[0]!.input).toMatchObject({ topic: ctx.topics.alerts, value: garbage.toString('base64') });
 });
 
 test('offsets are committed once the store is updated', async () => {

@@ -1,11 +1,10 @@
 /** Helpers of the Mission Locale tests: DropoutAlert / transition values, Kafka production, tokens, an SSE client. */
 import { signToken, type TokenRequest } from '../../api/auth/tokens';
 import type { Context } from '../../infra/context';
-import { sealJson } from '../../infra/crypto';
 import { createIdempotentProducer, type Producer } from '../../infra/kafka/client';
 import type { DropoutAlert } from '../../schemas/generated/DropoutAlert';
 import type { LearnerStatusTransition } from '../../schemas/generated/LearnerStatusTransition';
-import type { ContactApprenant } from '../../streams/alerts/identity';
+import { identiteApprenant, sealIdentite, type IdentiteApprenant } from '../../schemas/identite';
 import { alertId } from '../../streams/alerts/rules';
 import { dayFromIso } from '../../streams/status/calendar';
 import { transitionId } from '../../streams/processor/learner';
@@ -15,8 +14,8 @@ export const ORG = { uai: '0010070W', siret: '43937112100013' };
 export const PARIS = { id: 'ML-75-PARIS', nom: 'Mission Locale de Paris' };
 export const LYON = { id: 'ML-69-LYON', nom: 'Mission Locale de Lyon' };
 
-/** The contact the processor seals into an alert (streams/alerts/identity.ts). */
-export type Contact = ContactApprenant;
+/** The contact the processor seals into an alert: fields of the identity (streams/alerts/rules.ts contactOf). */
+export type Contact = Partial<IdentiteApprenant>;
 
 let seq = 0;
 /** A DropoutAlert as the processor emits it (override anything; `contact` is sealed with `dataKey`). */
@@ -50,14 +49,17 @@ export function makeAlert(
     organisme_siret: ORG.siret,
     created_at: Date.parse('2025-03-15T11:00:00Z'),
     ...rest,
-    contact_chiffre: sealJson(dataKey, {
-      nom: 'Martin',
-      prenom: `Jeune${seq}`,
-      date_de_naissance: '2005-06-20',
-      telephone: '+33612345678',
-      email: `jeune${seq}@example.org`,
-      ...contact,
-    }),
+    contact_chiffre: sealIdentite(
+      dataKey,
+      identiteApprenant({
+        nom: 'Martin',
+        prenom: `Jeune${seq}`,
+        date_de_naissance: '2005-06-20',
+        tel_apprenant: '+33612345678',
+        email_contact: `jeune${seq}@example.org`,
+        ...contact,
+      }),
+    ),
   };
 }
 

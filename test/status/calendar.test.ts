@@ -15,6 +15,7 @@ import {
   parseOptionalCalendarDay,
   ymdFromDay,
 } from '../../streams/status/calendar';
+import { statusWarningMessage } from '../../streams/status/messages';
 
 /** The ISO date of a day number by JavaScript's own Date (independent of the code under test). */
 const isoByDate = (day: number): string => new Date(day * 86_400_000).toISOString().slice(0, 10);
@@ -99,7 +100,8 @@ describe('parseCalendarDay', () => {
     expect(day('2024-12-31T23:00:00Z')).toBe('2025-01-01'); // winter: UTC+1
     expect(day('2024-12-31T22:59:59Z')).toBe('2024-12-31');
     expect(day('2024-09-01T00:00:00.000Z')).toBe('2024-09-01');
-    expect(warning('2024-09-01T00:00:00.000Z')).toBe('DATE_HEURE_IGNOREE');
+    expect(day('2024-09-01T10:15:00Z')).toBe('2024-09-01');
+    expect(warning('2024-09-01T10:15:00Z')).toBe('DATE_HEURE_IGNOREE'); // a time dropped, same day
     expect(day('2024-09-01T00:00:00+02:00')).toBe('2024-09-01');
     expect(day('2024-09-01T00:00:00+0200')).toBe('2024-09-01');
     expect(day('2024-09-01T00:00+02')).toBe('2024-09-01');
@@ -116,11 +118,44 @@ describe('parseCalendarDay', () => {
     expect(day('2005-03-04T00:00:00+14:00')).toBe('2005-03-04');
     expect(day('2024-09-01T00:00:00+11:00')).toBe('2024-09-01'); // Nouvelle-Calédonie
     expect(day('2024-08-31T20:00:00-04:00')).toBe('2024-08-31'); // as written, not 02:00 in Paris
-    expect(warning('2024-09-01T00:00:00+04:00')).toBe('DATE_HEURE_IGNOREE');
-    expect(parseCalendarDay('2024-09-01T00:00:00+04:00').warning?.message).toMatch(/décalage \+04:00/);
+    expect(warning('2024-09-01T00:00:00+04:00')).toBeUndefined(); // midnight: the day written
+    expect(warning('2024-08-31T20:00:00-04:00')).toBe('DATE_HEURE_IGNOREE');
+    const local = parseCalendarDay('2024-09-01T08:30:00+04:00').warning!;
+    expect(local).toEqual({
+      code: 'DATE_HEURE_IGNOREE',
+      params: {
+        recu: '2024-09-01T08:30:00+04:00',
+        jour: '2024-09-01',
+        forme: 'decalage',
+        decalage: '+04:00',
+      },
+    });
+    expect(statusWarningMessage({ ...local, champ: 'date_entree_formation' })).toMatch(/décalage \+04:00/);
     expect(() => parseCalendarDay('2024-09-01T00:00:00+19:00')).toThrow(/décalage hors limites/);
     expect(() => parseCalendarDay('2024-09-01T25:00:00+02:00')).toThrow(/heure ou décalage hors limites/);
     expect(() => parseCalendarDay('2024-02-30T00:00:00+02:00')).toThrow(CalendarDayError);
+  });
+
+  it('issue 10: a date-time at exactly midnight is that calendar day, without a warning', () => {
+    // What most JavaScript ERPs send for every date (toISOString() of a date at UTC midnight).
+    expect(parseCalendarDay('2021-09-01T00:00:00.000Z')).toEqual({ day: dayFromIso('2021-09-01') });
+    for (const midnight of [
+      '2021-09-01T00:00:00Z',
+      '2021-09-01T00:00Z',
+      '2021-09-01 00:00:00.000000Z',
+      '2021-09-01T00:00:00+00:00',
+      '2021-09-01T00:00:00.000+02:00',
+      '2021-09-01T00:00:00-04:00',
+      '2021-09-01T00:00:00',
+      '2021-09-01T00:00',
+      new Date('2021-09-01T00:00:00.000Z'),
+    ])
+      expect([midnight, parseCalendarDay(midnight)]).toEqual([midnight, { day: dayFromIso('2021-09-01') }]);
+    // A day had to be chosen: warned.
+    expect(parseCalendarDay('2021-08-31T22:00:00.000Z').warning?.code).toBe('DATE_HEURE_CONVERTIE');
+    expect(parseCalendarDay('2021-09-01T00:00:00.001Z').warning?.code).toBe('DATE_HEURE_IGNOREE');
+    expect(parseCalendarDay('2021-09-01T00:00:01').warning?.code).toBe('DATE_HEURE_IGNOREE');
+    expect(parseCalendarDay(new Date('2021-09-01T12:00:00Z')).warning?.code).toBe('DATE_HEURE_IGNOREE');
   });
 
   it('reads a date-time without zone as its own date, with a warning', () => {

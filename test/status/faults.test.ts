@@ -5,6 +5,7 @@
 import { dayFromIso } from '../../streams/status/calendar';
 import { statusAt } from '../../streams/status/engine';
 import { dossierDatesFromV3, parcoursFromV3 } from '../../streams/status/from-v3';
+import { statusWarningMessage } from '../../streams/status/messages';
 import { codes, run, show } from './helpers';
 
 const E = '2024-09-01';
@@ -33,7 +34,7 @@ describe('kind 5: impossible dates', () => {
     ]);
   });
 
-  it('a rupture before the contract start is ignored: the contract ends naturally + warning', () => {
+  it('a rupture before the contract start: the contract covers no day (§2, effective end = the day before the rupture) + warning', () => {
     const r = run({
       entree: E,
       fin: F,
@@ -42,9 +43,37 @@ describe('kind 5: impossible dates', () => {
         { debut: '2024-10-01', fin: F, rupture: '2024-09-15' },
       ],
     });
-    expect(show(r.parcours)).toEqual(['APPRENTI 2024-09-01', 'FIN_DE_FORMATION 2025-06-30']);
+    // Contract 2 covers nothing: RUPTURANT after contract 1, ABANDON on gap day 181; contract 1 is
+    // the terminal contract (latest effective end) and ended naturally: §6 makes the last day FIN.
+    expect(show(r.parcours)).toEqual([
+      'APPRENTI 2024-09-01',
+      'RUPTURANT 2024-10-01',
+      'ABANDON 2025-03-30',
+      'FIN_DE_FORMATION 2025-06-30',
+    ]);
     expect(codes(r)).toEqual(['RUPTURE_AVANT_DEBUT_CONTRAT contrat_date_rupture_2']);
-    expect(r.warnings[0]!.message).toMatch(/ignorée/);
+    expect(statusWarningMessage(r.warnings[0]!)).toBe(
+      'contrat 2 rompu le 2024-09-15, avant son début (2024-10-01) : il ne couvre aucun jour ; vérifiez la date de rupture',
+    );
+  });
+
+  it('issue 10: the only contract ruptured before its start covers no day: INSCRIT, then ABANDON on day 91', () => {
+    const r = parcoursFromV3({
+      date_entree_formation: '2024-09-01',
+      date_fin_formation: '2025-08-31',
+      contrat_date_debut: '2024-10-01',
+      contrat_date_fin: '2025-08-31',
+      contrat_date_rupture: '2024-09-01',
+    });
+    expect(show(r.parcours)).toEqual(['INSCRIT 2024-09-01', 'ABANDON 2024-11-30']);
+    expect(statusAt(r.parcours, dayFromIso('2025-03-06'))).toBe('ABANDON');
+    expect(r.warnings).toEqual([
+      {
+        code: 'RUPTURE_AVANT_DEBUT_CONTRAT',
+        champ: 'contrat_date_rupture',
+        params: { rang: 1, rupture: '2024-09-01', debut: '2024-10-01' },
+      },
+    ]);
   });
 
   it('a rupture on the contract start day: the contract covers no day (rules applied mechanically) + warning', () => {
@@ -187,9 +216,9 @@ describe('kind 5: impossible dates', () => {
       'RUPTURANT 2025-01-01',
       'ABANDON 2025-06-30',
     ]);
-    expect(r.warnings.map((w) => `${w.code} ${w.field}`)).toEqual([
+    expect(r.warnings.map((w) => `${w.code} ${w.champ}`)).toEqual([
       'DATE_HEURE_CONVERTIE date_entree_formation',
-      'DATE_HEURE_IGNOREE date_fin_formation',
+      // date_fin_formation: midnight (here with an offset) is the day written, no warning.
       'DATE_HEURE_CONVERTIE contrat_date_debut',
       'DATE_HEURE_CONVERTIE contrat_date_rupture',
     ]);
@@ -210,11 +239,12 @@ describe('kind 5: impossible dates', () => {
       },
       '2025-01-01',
     );
-    expect(r.warnings.length).toBe(6);
+    // Contract 2, ruptured before its start, covers no day: contract 3 overlaps nothing.
+    expect(r.warnings.length).toBe(5);
     for (const w of r.warnings) {
       expect(w.code).toMatch(/^[A-Z]+(_[A-Z]+)*$/);
-      expect(w.field).toMatch(/^(contrat_date_(debut|fin|rupture)(_[234])?|date_exclusion_formation)$/);
-      expect(w.message).toMatch(/contrat|exclusion/);
+      expect(w.champ).toMatch(/^(contrat_date_(debut|fin|rupture)(_[234])?|date_exclusion_formation)$/);
+      expect(statusWarningMessage(w)).toMatch(/contrat|exclusion/);
     }
   });
 });

@@ -87,7 +87,7 @@ describe('dossierDatesFromV3', () => {
   it('a contract slot with an end or a rupture but no start is ignored with a warning', () => {
     const { dates, warnings } = dossierDatesFromV3({ ...base, contrat_date_fin_2: '2025-06-30' });
     expect(dates.contrats).toEqual([]);
-    expect(warnings.map((w) => `${w.code} ${w.field}`)).toEqual([
+    expect(warnings.map((w) => `${w.code} ${w.champ}`)).toEqual([
       'CONTRAT_SANS_DATE_DEBUT contrat_date_debut_2',
     ]);
   });
@@ -95,7 +95,11 @@ describe('dossierDatesFromV3', () => {
   it('time parts give a warning naming the field', () => {
     const { warnings } = dossierDatesFromV3({ ...base, date_entree_formation: '2024-08-31T22:00:00.000Z' });
     expect(warnings).toEqual([
-      expect.objectContaining({ code: 'DATE_HEURE_CONVERTIE', field: 'date_entree_formation' }),
+      {
+        code: 'DATE_HEURE_CONVERTIE',
+        champ: 'date_entree_formation',
+        params: { recu: '2024-08-31T22:00:00.000Z', jour: '2024-09-01', fuseau: 'Europe/Paris' },
+      },
     ]);
   });
 });
@@ -110,8 +114,14 @@ describe('parcoursFromV3', () => {
       },
       { asOf: 0 },
     );
-    expect(show(r.parcours)).toEqual(['APPRENTI 2024-09-01', 'FIN_DE_FORMATION 2026-06-30']);
-    expect(r.warnings.map((w) => w.code)).toEqual(['DATE_HEURE_CONVERTIE', 'RUPTURE_AVANT_DEBUT_CONTRAT']);
+    // The contract ruptured before its start covers no day: INSCRIT, ABANDON on day 91.
+    expect(show(r.parcours)).toEqual(['INSCRIT 2024-09-01', 'ABANDON 2024-11-30']);
+    // The rupture is kept (§2), hence also dated after the query date 1970-01-01.
+    expect(r.warnings.map((w) => w.code)).toEqual([
+      'DATE_HEURE_CONVERTIE',
+      'RUPTURE_AVANT_DEBUT_CONTRAT',
+      'RUPTURE_FUTURE',
+    ]);
     expect(isoFromDay(r.dates.entree)).toBe('2024-09-01');
   });
 });

@@ -49,5 +49,5 @@ export function run(d: IsoDossier, asOf?: string): ParcoursResult {
 
 /** The warning codes of a result, with their fields: 'CODE field'. */
 export function codes(r: ParcoursResult): string[] {
-  return r.warnings.map((w) => `${w.code} ${w.field}`);
+  return r.warnings.map((w) => `${w.code} ${w.champ}`);
 }

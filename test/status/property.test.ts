@@ -99,7 +99,7 @@ function build(spec: RecordSpec): Built {
     const cFin = c.length === null ? null : debut + c.length - 1;
     const rupture = c.rupture === null ? null : debut + c.rupture;
     contrats.push({ debut, fin: cFin, rupture });
-    previousEnd = rupture !== null && rupture >= debut ? rupture - 1 : (cFin ?? fin);
+    previousEnd = rupture !== null ? rupture - 1 : (cFin ?? fin);
   }
   if (spec.finAfterLastContract !== null) fin = Math.max(e, previousEnd + spec.finAfterLastContract);
   let exclusion: number | null = null;
@@ -197,7 +197,7 @@ describe('interval engine = day-by-day reference', () => {
         // Warnings: stable codes naming a v3 field.
         for (const w of warnings) {
           check(/^[A-Z]+(_[A-Z]+)*$/.test(w.code), `warning code ${w.code}`);
-          check(/^(date_|contrat_date_)[a-z_]+[234]?$/.test(w.field), `warning field ${w.field}`);
+          check(/^(date_|contrat_date_)[a-z_]+[234]?$/.test(w.champ), `warning field ${w.champ}`);
         }
         checked++;
       }),

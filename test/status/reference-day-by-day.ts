@@ -55,16 +55,16 @@ export function daysBetween(a: string, b: string): number {
 /** The status of every day of the timeline, day by day (status-rules.md §1–6). */
 export function referenceDays(d: ReferenceDossier): ReferenceDay[] {
   // Fault decisions: drop contracts ending before they start or starting after the training end;
-  // ignore ruptures before the contract start; ignore an exclusion after the training end.
-  // ISO dates compare as strings.
+  // ignore an exclusion after the training end. A rupture on or before the contract start is kept:
+  // rule 2 makes the effective end the day before it, so the contract covers no day (it still
+  // moves the start, rule 1, and can be the terminal contract, rule 5). ISO dates compare as strings.
   const contracts: ReferenceContract[] = [];
   for (const c of d.contrats) {
     if (c.fin !== null && c.fin < c.debut) continue;
     if (c.debut > d.fin) continue;
-    const rupture = c.rupture !== null && c.rupture >= c.debut ? c.rupture : null;
     // Rule 2: the effective end.
-    const effectiveEnd = rupture !== null ? addDays(rupture, -1) : c.fin !== null ? c.fin : d.fin;
-    contracts.push({ debut: c.debut, effectiveEnd, ruptured: rupture !== null });
+    const effectiveEnd = c.rupture !== null ? addDays(c.rupture, -1) : c.fin !== null ? c.fin : d.fin;
+    contracts.push({ debut: c.debut, effectiveEnd, ruptured: c.rupture !== null });
   }
   const exclusion = d.exclusion !== null && d.exclusion <= d.fin ? d.exclusion : null;
 

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { openJson, sealJson } from '../../infra/crypto';
+import { identiteApprenant, openIdentite, sealIdentite } from '../../schemas/identite';
 import {
   loadMissionsLocales,
   MissionsLocalesError,
@@ -57,13 +57,20 @@ function subject(over: Partial<AlertSubject> & { naissance?: string | null }): A
     libelle: 'CAP CUISINE',
     organisme_uai: '0751234J',
     organisme_siret: '13002526500013',
-    identite: sealJson(key, {
-      nom_apprenant: 'Martin',
-      prenom_apprenant: 'Léa',
-      date_de_naissance_apprenant: naissance,
-      tel_apprenant: '0612345678',
-      email_contact: 'lea@example.org',
-    }),
+    identite: sealIdentite(
+      key,
+      identiteApprenant({
+        nom: 'Martin',
+        prenom: 'Léa',
+        date_de_naissance: naissance,
+        ine: '1234567890A',
+        tel_apprenant: '+33612345678',
+        email_contact: 'lea@example.org',
+        adresse_apprenant: '3 rue des Lilas',
+        code_postal_apprenant: '75011',
+        code_commune_insee_de_naissance: '75111',
+      }),
+    ),
     ...rest,
   };
 }
@@ -161,14 +168,19 @@ describe('buildAlert', () => {
       rupture_recente: true,
       motif: 'RUPTURE',
     });
-    expect(JSON.stringify({ ...a, contact_chiffre: null })).not.toMatch(/Martin|0612345678|lea@/);
-    expect(openJson(key, a.contact_chiffre)).toEqual({
-      nom: 'Martin',
-      prenom: 'Léa',
-      date_de_naissance: '2004-03-03',
-      telephone: '0612345678',
-      email: 'lea@example.org',
-    });
+    expect(JSON.stringify({ ...a, contact_chiffre: null })).not.toMatch(/Martin|612345678|lea@/);
+    // The contact subset of the identity: the INE and the birth place stay out.
+    expect(openIdentite(key, a.contact_chiffre)).toEqual(
+      identiteApprenant({
+        nom: 'Martin',
+        prenom: 'Léa',
+        date_de_naissance: '2004-03-03',
+        tel_apprenant: '+33612345678',
+        email_contact: 'lea@example.org',
+        adresse_apprenant: '3 rue des Lilas',
+        code_postal_apprenant: '75011',
+      }),
+    );
   });
 
   test('an unknown commune goes to the unassigned queue of its département', () => {

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { openJson } from '../../infra/crypto';
+import { openIdentite } from '../../schemas/identite';
 import { createConsumer, type Consumer } from '../../infra/kafka/client';
 import type { DropoutAlert } from '../../schemas/generated/DropoutAlert';
 import type { LearnerStatusTransition } from '../../schemas/generated/LearnerStatusTransition';
@@ -16,6 +16,7 @@ import { dayFromIso as d } from '../../streams/status/calendar';
 import { createTestPlatform, eventually, ORGANISMES_CSV, type TestPlatform } from '../support/platform';
 import {
   changeEvent,
+  imageDeps,
   imageFromV3,
   produceChanges,
   recordKeyOf,
@@ -133,7 +134,7 @@ beforeAll(async () => {
     }),
   };
   for (const [name, v3] of Object.entries(learners)) {
-    images[name] = imageFromV3(v3, ctx.secrets.dataKey);
+    images[name] = imageFromV3(v3, imageDeps(ctx));
     keyOf[name] = recordKeyOf(images[name]!);
   }
   const codec = await ctx.codec();
@@ -213,10 +214,12 @@ test('a rupture announced in advance becomes a transition and an alert on its da
     rqth: false,
     rupture_recente: true,
   });
-  expect(openJson(platform.ctx.secrets.dataKey, a.contact_chiffre)).toMatchObject({
+  // The identity the connectors seal (names as sent, the phone in E.164), its contact subset.
+  expect(openIdentite(platform.ctx.secrets.dataKey, a.contact_chiffre)).toMatchObject({
     nom: 'Durand',
     prenom: 'rupture',
-    telephone: '0611223344',
+    tel_apprenant: '+33611223344',
+    ine: null,
   });
 });
 

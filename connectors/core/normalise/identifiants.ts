@@ -74,15 +74,22 @@ export function normaliseSiret(field: string, raw: unknown): Normalised<string> 
 
 const isPlaceholder = (s: string) => /^0+$/.test(s);
 
+/** Separators ERPs and spreadsheets put inside codes ("34-670", "500.221.06"); never part of one. */
+const SEPARATORS = /[-._/]/g;
+
 /**
  * CFD (code formation diplôme): 8 characters [A-Z0-9]. A purely numeric 7-digit code lost its
- * leading zero (e.g. 1025002 → 01025002, a mention complémentaire). Zeros only → null with
+ * leading zero (e.g. 1025002 → 01025002, a mention complémentaire). Separators inside the code
+ * (dashes, dots, underscores, slashes) are removed with CODE_REFORMATE. Zeros only → null with
  * CODE_FICTIF_IGNORE. Error: CFD_INVALIDE.
  */
 export function normaliseCfd(field: string, raw: unknown): Normalised<string | null> {
-  const s = asText(raw).replace(/\s+/g, '').toUpperCase();
+  const spaced = asText(raw).replace(/\s+/g, '').toUpperCase();
+  const s = spaced.replace(SEPARATORS, '');
+  const reformatted = s !== spaced && s.length > 0;
   if (isPlaceholder(s)) return { value: null, warning: placeholder(field, raw) };
-  if (/^[A-Z0-9]{8}$/.test(s)) return { value: s };
+  if (/^[A-Z0-9]{8}$/.test(s))
+    return reformatted ? { value: s, warning: codeReformatted(field, raw, s) } : { value: s };
   if (/^[0-9]{7}$/.test(s)) return { value: `0${s}`, warning: zeroRestored(field, raw, `0${s}`) };
   throw new FieldError(
     'CFD_INVALIDE',
@@ -93,13 +100,15 @@ export function normaliseCfd(field: string, raw: unknown): Normalised<string | n
 
 /**
  * RNCP: "RNCP" followed by 2 to 5 digits; the prefix is added when missing, case and spaces are
- * ignored ("rncp 34567", 34567 → "RNCP34567"). Zeros only → null with CODE_FICTIF_IGNORE.
- * Error: RNCP_INVALIDE.
+ * ignored ("rncp 34567", 34567 → "RNCP34567"). Separators inside the number (dashes, dots,
+ * underscores, slashes: "  34-670  ") are removed with CODE_REFORMATE ("RNCP34670"), as the
+ * national platform accepts them. Zeros only → null with CODE_FICTIF_IGNORE. Error: RNCP_INVALIDE.
  */
 export function normaliseRncp(field: string, raw: unknown): Normalised<string | null> {
-  const s = asText(raw)
+  const spaced = asText(raw)
     .replace(/[\s\u00a0]+/g, '')
     .toUpperCase();
+  const s = spaced.replace(SEPARATORS, '');
   const m = /^(?:RNCP)?([0-9]{2,5})$/.exec(s);
   if (!m) {
     throw new FieldError(
@@ -109,7 +118,8 @@ export function normaliseRncp(field: string, raw: unknown): Normalised<string | 
     );
   }
   if (isPlaceholder(m[1]!)) return { value: null, warning: placeholder(field, raw) };
-  return { value: `RNCP${m[1]}` };
+  const value = `RNCP${m[1]}`;
+  return s === spaced ? { value } : { value, warning: codeReformatted(field, raw, value) };
 }
 
 /**
@@ -135,6 +145,14 @@ function zeroRestored(field: string, raw: unknown, value: string): Warning {
     code: 'ZERO_INITIAL_RESTAURE',
     path: field,
     message: `${field} : zéro initial restauré (${received(field, raw)}, retenu "${value}") ; envoyez le code comme texte`,
+  };
+}
+
+function codeReformatted(field: string, raw: unknown, value: string): Warning {
+  return {
+    code: 'CODE_REFORMATE',
+    path: field,
+    message: `${field} : séparateurs retirés du code (${received(field, raw)}, retenu "${value}") ; envoyez le code sans tirets ni points`,
   };
 }
 

@@ -10,7 +10,6 @@
  * learner only counts while the training covers the day (status-rules.md, "Counting"; counterAt).
  */
 import { createHash } from 'node:crypto';
-import { sealJson } from '../../../infra/crypto';
 import type { ClickHouse } from '../../../infra/clickhouse/client';
 import type { FrApprentissageTdb } from '../../../schemas/generated/DossierApprenant';
 import { dimensionsOf, type Dimensions } from '../../../streams/facts/dimensions';
@@ -37,9 +36,7 @@ import {
 } from '../../../streams/status';
 import { dossierDatesFromV3 } from '../../../streams/status/from-v3';
 import type { DossierV3 } from '../../../connectors/simulation/dossiers';
-import type { Identite } from '../../../connectors/core/normalise';
-
-export type { Identite };
+import { identiteApprenant, sealIdentite, type IdentiteApprenant } from '../../../schemas/identite';
 
 type DossierApprenant = FrApprentissageTdb.DossierApprenant;
 
@@ -58,7 +55,7 @@ export interface Learner {
   intervals: StatutInterval[];
   dims: Dimensions;
   codeCommune: string;
-  identite: Identite;
+  identite: IdentiteApprenant;
 }
 
 /** Whole years between two day numbers (birthday rule). */
@@ -117,16 +114,14 @@ export function learnerOf(v3: DossierV3, refs: Refs): Learner {
     intervals: countedIntervals(parcours, dates.entree, dates.fin),
     dims,
     codeCommune: str(v3.code_commune_insee_apprenant) ?? '',
-    identite: Object.fromEntries(
-      Object.entries({
-        nom: String(v3.nom_apprenant).trim(),
-        prenom: String(v3.prenom_apprenant).trim(),
-        date_de_naissance: isoFromDay(parseCalendarDay(v3.date_de_naissance_apprenant).day),
-        ine: str(v3.ine_apprenant),
-        email_contact: str(v3.email_contact),
-        tel_apprenant: str(v3.tel_apprenant),
-      }).filter(([, v]) => v !== null),
-    ) as unknown as Identite,
+    identite: identiteApprenant({
+      nom: String(v3.nom_apprenant).trim(),
+      prenom: String(v3.prenom_apprenant).trim(),
+      date_de_naissance: isoFromDay(parseCalendarDay(v3.date_de_naissance_apprenant).day),
+      ine: str(v3.ine_apprenant),
+      email_contact: str(v3.email_contact),
+      tel_apprenant: str(v3.tel_apprenant),
+    }),
   };
 }
 
@@ -149,7 +144,7 @@ export function dossierRow(l: Learner, version: number, today: number, dataKey: 
     date_entree: isoFromDay(l.dates.entree),
     date_fin: isoFromDay(l.dates.fin),
     statut_en_cours: statusAt(l.parcours, day) as Statut,
-    identite_chiffree: sealJson(dataKey, l.identite).toString('base64'),
+    identite_chiffree: sealIdentite(dataKey, l.identite).toString('base64'),
     ingestion_time: '2025-01-01 00:00:00',
   };
 }

@@ -3,12 +3,14 @@
  * records from the simulation (CREATE), then, interleaved, updates of earlier records (a contract
  * signed, broken, a new contract, a moved training end, an exclusion), NOT_TRANSMITTED signals,
  * deletions and re-creations; versions +1 per record, as the connectors' change capture does.
+ * Records go through the connectors' normaliser (changes.ts): one it rejects never becomes a change
+ * event (it would go to the dead-letter topic), the next simulated record is taken instead.
  */
 import { generateDossiers, prng } from '../../../connectors/simulation/dossiers';
 import type { DossierApprenantChange } from '../../../schemas/generated/DossierApprenantChange';
 import type { OrganismesReferential } from '../../../streams/referentiels/organismes';
 import type { Territoires } from '../../../streams/referentiels/territoires';
-import { changeEvent, imageFromV3, recordKeyOf, type DossierApprenant } from './changes';
+import { changeEvent, normalisedImage, recordKeyOf, type DossierApprenant } from './changes';
 
 export interface StreamOptions {
   /** Distinct learner records. */
@@ -75,7 +77,7 @@ function mutate(d: DossierApprenant, r: ReturnType<typeof prng>): DossierApprena
 export function* changeStream(o: StreamOptions): Generator<DossierApprenantChange> {
   const r = prng((o.seed ?? 7) * 7919);
   const source = generateDossiers({
-    count: o.records,
+    count: o.records * 2, // records the connectors reject are skipped (drawn lazily)
     organismes: o.organismes,
     territoires: o.territoires,
     today: o.today,
@@ -89,9 +91,14 @@ export function* changeStream(o: StreamOptions): Generator<DossierApprenantChang
     const remaining = o.events - i;
     const toCreate = o.records - created;
     if (toCreate > 0 && (live.length < 50 || r.next() < toCreate / remaining)) {
-      const next = source.next();
-      if (next.done) break;
-      const image = imageFromV3(next.value, o.dataKey);
+      let image: DossierApprenant | undefined;
+      while (image === undefined) {
+        const next = source.next();
+        if (next.done) break;
+        const r = normalisedImage(next.value, { ...o, today: o.today });
+        if (r.ok) image = r.image;
+      }
+      if (image === undefined) break;
       const entry = { image, version: 1, deleted: false, key: recordKeyOf(image) };
       live.push(entry);
       created++;
