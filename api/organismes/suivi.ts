@@ -203,7 +203,7 @@ export const suiviRoutes: FastifyPluginAsync<{ runner: QueryRunner }> = async (a
     return raw;
   };
 
-  app.get('/organismes/:uai/lots', { schema: lotsSchema, preHandler: guard }, async (request, reply) => {
+  app.get('/organismes/:uai/lots', { schema: lotsSchema, onRequest: guard }, async (request, reply) => {
     const uai = uaiOf(request);
     const n = Number((request.query as { n?: number }).n ?? 20);
     const rows = await runner.rows<Record<string, string | number>>(
@@ -275,7 +275,7 @@ export const suiviRoutes: FastifyPluginAsync<{ runner: QueryRunner }> = async (a
     return value;
   };
 
-  app.get('/organismes/:uai/rejets', { schema: rejetsSchema, preHandler: guard }, async (request, reply) => {
+  app.get('/organismes/:uai/rejets', { schema: rejetsSchema, onRequest: guard }, async (request, reply) => {
     const uai = uaiOf(request);
     const q = request.query as { jours?: number; limit?: number };
     const jours = Number(q.jours ?? 30);
