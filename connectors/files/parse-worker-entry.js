@@ -1,3 +1,2 @@
-// Entry of a file-parsing worker thread (parse-pool.ts): loads the TypeScript sources through tsx, like bin/tdb.js.
-require('tsx/cjs');
-require('./parse-worker.ts');
+// Entry of a file-parsing worker thread (parse-pool.ts).
+require('../../infra/load-worker')(__dirname, 'parse-worker');

@@ -51,6 +51,8 @@ let Y: Organisme;
 let Z: Organisme;
 
 const chosen: Organisme[] = [];
+/** The département of X, Y and Z: the first with three organisations free of generated learners. */
+let DEP = '';
 
 /** A record of organisation `org`, under contract from 2024-09-02 (ruptured on `rupture` when given). */
 function crafted(base: DossierV3, org: Organisme, id: string, sexe: 'M' | 'F', rupture?: string): DossierV3 {
@@ -84,15 +86,20 @@ beforeAll(async () => {
     extra: (refs, generated) => {
       const used = new Set(generated.map((v) => String(v.etablissement_formateur_uai)));
       for (const o of focusOrganismes(refs.organismes)) used.add(o.uai); // they get generated learners
-      const free = refs.organismes.all.filter(
+      const candidates = refs.organismes.all.filter(
         (o) =>
-          o.departement === '38' &&
+          o.departement !== '' &&
           o.nature !== 'responsable' &&
           refs.organismes.isReliable(o.uai, o.siret) &&
           !used.has(o.uai) &&
           refs.organismes.byUai(o.uai).length === 1,
       );
-      if (free.length < 3) throw new Error('not enough free organisations in département 38');
+      const byDep = new Map<string, Organisme[]>();
+      for (const o of candidates) byDep.set(o.departement, [...(byDep.get(o.departement) ?? []), o]);
+      const dep = [...byDep.keys()].sort().find((d) => byDep.get(d)!.length >= 3);
+      if (dep === undefined) throw new Error('no département with three free organisations');
+      DEP = dep;
+      const free = byDep.get(dep)!;
       chosen.push(free[0]!, free[1]!, free[2]!);
       const [x, y, z] = chosen as [Organisme, Organisme, Organisme];
       const base = generated.find((v) => typeof v.formation_cfd === 'string')!;
@@ -349,7 +356,7 @@ describe("the issue's example: one woman in an organisation of 12", () => {
 
   it('the same crossings through a group-by or a formation are refused; the CFA itself gets its exact figures', async () => {
     for (const url of [
-      `/api/v1/indicateurs/par/organisme?date=${D}&departement=38&sexe=F`,
+      `/api/v1/indicateurs/par/organisme?date=${D}&departement=${DEP}&sexe=F`,
       `/api/v1/indicateurs/par/formation?date=${D}&sexe=F`,
       `/api/v1/indicateurs/series?from=2025-01-01&to=${D}&siret=${X.siret}&sexe=F`,
     ]) {
@@ -401,8 +408,8 @@ describe('differencing attacks, each replayed', () => {
   });
 
   it('sums of parts: Z (8 learners) is withheld in its département table and not recoverable from the total', async () => {
-    const table = await publicJson(`/api/v1/indicateurs/par/organisme?date=${D}&departement=38`);
-    const total = await publicJson(`/api/v1/indicateurs?date=${D}&departement=38`);
+    const table = await publicJson(`/api/v1/indicateurs/par/organisme?date=${D}&departement=${DEP}`);
+    const total = await publicJson(`/api/v1/indicateurs?date=${D}&departement=${DEP}`);
     const lignes = table.lignes as (Published & { code: string })[];
     const z = lignes.find((l) => l.code === Z.uai)!;
     expect(z.masque).toEqual([...COUNT_FIELDS]);
@@ -445,10 +452,10 @@ describe('differencing attacks, each replayed', () => {
 
   it('table vs single query: every row is the single indicator of the same filter combination', async () => {
     for (const [dimension, filters] of [
-      ['organisme', { departement: '38' }],
-      ['niveau', { departement: '38' }],
+      ['organisme', { departement: DEP }],
+      ['niveau', { departement: DEP }],
       ['formation', { uai: X.uai }],
-      ['departement', { region: fx.platform.ctx.territoires.ofDepartement('38')!.region }],
+      ['departement', { region: fx.platform.ctx.territoires.ofDepartement(DEP)!.region }],
     ] as [GroupDimension, Predicate][]) {
       const table = await publicJson(urlOf({ filters, dimension }));
       const lignes = (table.lignes as (Published & { code: string | null })[]).filter((l) => l.code !== null);

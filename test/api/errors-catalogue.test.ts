@@ -36,6 +36,8 @@ describe('the catalogue', () => {
   it('429, 500 and 503 are retriable, every other code is permanent', () => {
     const retriable = new Set([
       'TROP_DE_REQUETES',
+      'TROP_D_ECHECS_D_AUTHENTIFICATION',
+      'TELEVERSEMENTS_EN_COURS',
       'TRANSMISSION_INDISPONIBLE',
       'SERVICE_INDISPONIBLE',
       'ERREUR_INTERNE',

@@ -67,8 +67,8 @@ describe('CSV decoding and parsing', () => {
     const t = parseCsv(bytes);
     expect(t.encoding).toBe('utf-8-bom');
     expect(t.separator).toBe(';');
-    // 376 lines after the header, 371 records: quoted fields span lines (csv-parse in strict mode agrees).
-    expect(t.rows).toHaveLength(371);
+    // 385 lines after the header, 380 records: quoted fields span lines (csv-parse in strict mode agrees).
+    expect(t.rows).toHaveLength(380);
     expect(t.rows[0]).toMatchObject({
       uai: '0010070W',
       siret: '43937112100013',

@@ -134,6 +134,7 @@ describe('finding 6: bodies that are not UTF-8', () => {
     expect(res.json()).toEqual({
       status: 'ERROR',
       code: 'ENCODAGE_INVALIDE',
+      champ: 'corps',
       message: `le corps n'est pas encodé en UTF-8 (octet 0xE9 invalide à la position ${at}) : envoyez le JSON en UTF-8 ; un export en Latin-1 ou Windows-1252 doit être converti`,
     });
     expect(await topicSize(platform.ctx, 'changes')).toBe(before);

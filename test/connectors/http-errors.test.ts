@@ -7,6 +7,7 @@
  */
 import fs from 'node:fs';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { signToken } from '../../api/auth/tokens';
 import { createContext } from '../../infra/context';
 import { createPipeline, type Pipeline } from '../../connectors/core/pipeline';
 import { connectorRoutes } from '../../connectors/http';
@@ -187,9 +188,16 @@ describe('one code per fault on both route families (the catalogue of api/errors
         code,
       ]);
       expect(erp.headers.get('x-request-id')).toBeTruthy();
+      // The Mission Locale's own token: the request is authorised before its body is read.
+      const token = signToken(
+        platform.ctx.secrets.tokenSecret,
+        { role: 'mission_locale', scope: ['ML-75-PARIS'], sub: 'conseiller@ml' },
+        platform.ctx.territoires,
+        Date.now(),
+      );
       const res = await fetch(`${base}${ML_PATCH}`, {
         method: 'PATCH',
-        headers: { 'content-type': type },
+        headers: { 'content-type': type, authorization: `Bearer ${token}` },
         body,
       });
       const read = (await res.json()) as Decoded;

@@ -24,7 +24,7 @@ export interface TestPlatform {
  * (test/fixtures/referentiels/README.md: source, licence, how they were cut).
  */
 export const REFERENTIELS_DIR = path.join(__dirname, '..', 'fixtures', 'referentiels');
-/** 371 real training organisations (format of the national export: BOM, `;`, quoted line breaks). */
+/** 380 real training organisations (format of the national export: BOM, `;`, quoted line breaks). */
 export const ORGANISMES_CSV = path.join(REFERENTIELS_DIR, 'organismes.csv');
 /** The zones d'emploi of their communes (and of every commune of the départements 01, 13, 69). */
 export const ZONES_EMPLOI_CSV = path.join(REFERENTIELS_DIR, 'zones-emploi-communes.csv');
