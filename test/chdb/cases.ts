@@ -29,7 +29,7 @@ import { SQL_BUILDERS as replay } from '../../streams/processor/replay';
 import { COLUMNS, SQL_BUILDERS as sink, type FactTable } from '../../streams/processor/sink';
 import type { Territoires } from '../../streams/referentiels/territoires';
 import type { Statut } from '../../streams/status';
-import type { Dataset } from '../api/support/dataset';
+import { expectedCounts, type Dataset } from '../api/support/dataset';
 import type { FactRows } from '../api/support/facts';
 
 /** One engine, as the cases see it. */
@@ -87,7 +87,19 @@ function sampleFilter(fx: Fixture, name: FilterName): Filters {
     const v = String((learner.dims as unknown as Record<string, unknown>)[column] ?? '');
     if (!deleted && v !== '') freq.set(v, (freq.get(v) ?? 0) + 1);
   }
-  const [value] = [...freq].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0] ?? [];
+  // The most frequent value among those that count someone at the fixture's today (the status
+  // engine's expected counts), so that the filtered statements have rows to compare.
+  const value = [...freq]
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([v]) => v)
+    .find((v) => {
+      const c = expectedCounts(
+        fx.dataset,
+        fx.todayDay,
+        (l) => String((l.dims as unknown as Record<string, unknown>)[column]) === v,
+      );
+      return c.apprenants + c.abandons > 0;
+    });
   if (value === undefined)
     throw new Error(`no value of ${column} in the fact set: the filter ${name} cannot be checked`);
   return { [name]: parseFilter(name, value, fx.territoires) };
